@@ -1,0 +1,57 @@
+# Two commands after cloning: `make run` (serve) and `make test` (the whole suite).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+UV := $(BIN)/uv
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/payments
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/1
+
+.PHONY: run test install install-dev lint format check-migrations importlint ci clean superuser
+
+$(UV):
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv>=0.6"
+
+install: $(UV)
+	$(UV) sync --frozen --no-dev --inexact
+
+install-dev: $(UV)
+	$(UV) sync --frozen --inexact
+
+run: install
+	@DEBUG=$${DEBUG:-true} HTTPS_ONLY=$${HTTPS_ONLY:-false} $(BIN)/python manage.py migrate --noinput
+	@DEBUG=$${DEBUG:-true} HTTPS_ONLY=$${HTTPS_ONLY:-false} $(BIN)/python manage.py collectstatic --noinput -v 0
+	@echo "Serving on http://127.0.0.1:$(PORT)  (API: /v1/, docs: /v1/docs, admin: /admin/)"
+	@echo "Create an admin login with: $(BIN)/python manage.py createsuperuser"
+	DEBUG=$${DEBUG:-true} HTTPS_ONLY=$${HTTPS_ONLY:-false} $(BIN)/gunicorn payments_platform.wsgi:application \
+		--config gunicorn.conf.py --bind 0.0.0.0:$(PORT)
+
+test: install-dev
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
+		$(BIN)/pytest
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install-dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+check-migrations: install-dev
+	DEBUG=true $(BIN)/python manage.py makemigrations --check --dry-run
+
+importlint: install-dev
+	$(BIN)/lint-imports
+
+ci: test lint check-migrations importlint
+
+superuser: install
+	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py createsuperuser
+
+clean:
+	rm -rf $(VENV) staticfiles db.sqlite3 .pytest_cache

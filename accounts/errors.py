@@ -1,0 +1,23 @@
+"""Errors of the accounts context, with their stable API codes."""
+
+from payments_platform.api.errors import AuthenticationFailed, InvalidRequest, RateLimited
+
+
+class EmailTaken(InvalidRequest):
+    code = "email_taken"
+    default_message = "An account with this email already exists."
+
+
+class InvalidCredentials(AuthenticationFailed):
+    code = "invalid_credentials"
+    default_message = "Incorrect email or password."
+
+
+class RefreshTokenInvalid(AuthenticationFailed):
+    code = "token_invalid"
+    default_message = "The refresh token is invalid, expired or revoked."
+
+
+class LoginThrottled(RateLimited):
+    code = "login_throttled"
+    default_message = "Too many failed login attempts. Retry later."

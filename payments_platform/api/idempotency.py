@@ -1,0 +1,108 @@
+"""Idempotency keys for POST requests, stored in the database with the request's effect.
+
+How a keyed request runs (see `IdempotentMixin`):
+
+1. The view opens a transaction, authenticates the caller, then inserts the key with
+   `INSERT ... ON CONFLICT DO NOTHING`. On PostgreSQL a second request with the same
+   key blocks on the unique index until the first transaction ends, so concurrent
+   retries wait and then replay: exactly one effect.
+2. If the key already exists (committed), the stored request must match, method, path
+   and body: a match replays the stored status and body with `Idempotent-Replayed: true`;
+   anything else is 400 `idempotency_key_reused`.
+3. When the view has run, the response is stored in the same transaction as the effect.
+   A 400, 429 or 5xx rolls back the whole transaction, key included, so the client can
+   retry with the same key.
+"""
+
+import hashlib
+from dataclasses import dataclass
+
+import orjson
+from django.db import connection, transaction
+from django.utils import timezone
+
+from payments_platform.api.errors import IdempotencyError
+from payments_platform.models import IdempotencyKey
+
+HEADER = "Idempotency-Key"
+REPLAYED_HEADER = "Idempotent-Replayed"
+MAX_KEY_LENGTH = 255
+
+
+class IdempotentReplay(Exception):
+    """Raised inside a view to short-circuit it with a stored response."""
+
+    def __init__(self, status: int, body: object):
+        super().__init__("replay")
+        self.status = status
+        self.body = body
+
+
+@dataclass
+class ClaimedKey:
+    pk: int
+
+
+def fingerprint(body: object) -> str:
+    canonical = orjson.dumps(body, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
+    return hashlib.sha256(canonical).hexdigest()
+
+
+def validate_key(key: str) -> str:
+    if not 1 <= len(key) <= MAX_KEY_LENGTH:
+        raise IdempotencyError(
+            f"The {HEADER} header must be 1 to {MAX_KEY_LENGTH} characters.",
+            code="idempotency_key_invalid",
+        )
+    return key
+
+
+def should_store(status: int) -> bool:
+    """Validation failures, throttling and crashes are not stored, so a retry can succeed."""
+    return status < 500 and status not in (400, 429)
+
+
+def claim(*, user_id: int, key: str, method: str, path: str, body: object) -> ClaimedKey:
+    """Claim `key` for this request, or raise `IdempotentReplay` / `IdempotencyError`.
+
+    Must run inside the transaction that will also hold the request's effect.
+    """
+    assert connection.in_atomic_block, "claim() must run inside the request's transaction"
+    request_fingerprint = fingerprint(body)
+    table = IdempotencyKey._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (user_id, key, request_method, request_path, request_fingerprint, created) "  # noqa: S608
+            "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (user_id, key) DO NOTHING RETURNING id",
+            [user_id, key, method, path, request_fingerprint, timezone.now()],
+        )
+        row = cursor.fetchone()
+    if row is not None:
+        return ClaimedKey(pk=row[0])
+    stored = IdempotencyKey.objects.get(user_id=user_id, key=key)
+    same_request = (
+        stored.request_method == method
+        and stored.request_path == path
+        and stored.request_fingerprint == request_fingerprint
+    )
+    if not same_request:
+        raise IdempotencyError(
+            "This Idempotency-Key was already used with a different request "
+            "(method, path or body). Use a new key for a new request.",
+            code="idempotency_key_reused",
+        )
+    if stored.response_status is None:
+        raise IdempotencyError(
+            "A request with this Idempotency-Key is still being processed. Retry shortly.",
+            code="idempotency_key_in_use",
+            status_code=409,
+        )
+    raise IdempotentReplay(stored.response_status, stored.response_body)
+
+
+def record(claimed: ClaimedKey, *, status: int, body: object) -> None:
+    """Store the response to replay, in the request's transaction; or roll everything back."""
+    if should_store(status):
+        IdempotencyKey.objects.filter(pk=claimed.pk).update(response_status=status, response_body=body)
+    else:
+        transaction.set_rollback(True)

@@ -1,0 +1,48 @@
+"""A JSON parser that rejects what Python's json module would let through."""
+
+from typing import Any
+
+import orjson
+from django.conf import settings
+from rest_framework.exceptions import ParseError
+from rest_framework.parsers import BaseParser
+
+
+def _depth(value: Any, limit: int) -> int:
+    """The nesting depth of a JSON value, stopping once it passes `limit`."""
+    stack = [(value, 1)]
+    deepest = 0
+    while stack:
+        item, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if deepest > limit:
+            return deepest
+        if isinstance(item, dict):
+            stack.extend((child, depth + 1) for child in item.values())
+        elif isinstance(item, list):
+            stack.extend((child, depth + 1) for child in item)
+    return deepest
+
+
+class StrictJSONParser(BaseParser):
+    """Parse a JSON object body with orjson (NaN, Infinity and lone surrogates are refused).
+
+    The body must be a JSON object: a list, string or number at the top level is a 400,
+    and so is nesting deeper than `settings.MAX_JSON_DEPTH`.
+    """
+
+    media_type = "application/json"
+
+    def parse(self, stream, media_type=None, parser_context=None) -> dict:
+        raw = stream.read() if stream is not None else b""
+        if not raw.strip():
+            return {}
+        try:
+            value = orjson.loads(raw)
+        except orjson.JSONDecodeError as error:
+            raise ParseError(f"The request body is not valid JSON: {error}") from None
+        if not isinstance(value, dict):
+            raise ParseError("The request body must be a JSON object.")
+        if _depth(value, settings.MAX_JSON_DEPTH) > settings.MAX_JSON_DEPTH:
+            raise ParseError(f"The request body is nested deeper than {settings.MAX_JSON_DEPTH} levels.")
+        return value

@@ -1,0 +1,70 @@
+"""Base views every app's API builds on: idempotent POSTs and the envelope."""
+
+from django.db import transaction
+from rest_framework import viewsets
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from payments_platform.api import idempotency
+from payments_platform.api.pagination import IdCursorPagination
+
+
+class IdempotentMixin:
+    """Make every authenticated POST honour the `Idempotency-Key` header.
+
+    Views whose responses carry secrets that must not be stored (JWTs) set
+    `idempotent = False`; anonymous requests are not keyed (no user to scope them to).
+    """
+
+    idempotent = True
+
+    def _keyed(self, request) -> bool:
+        return self.idempotent and request.method == "POST" and idempotency.HEADER in request.headers
+
+    def dispatch(self, request, *args, **kwargs):
+        self._claimed_key = None
+        if self._keyed(request):
+            with transaction.atomic():
+                return super().dispatch(request, *args, **kwargs)
+        return super().dispatch(request, *args, **kwargs)
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if self._keyed(request) and request.user.is_authenticated:
+            key = idempotency.validate_key(request.headers[idempotency.HEADER])
+            self._claimed_key = idempotency.claim(
+                user_id=request.user.pk,
+                key=key,
+                method=request.method,
+                path=request.path,
+                body=request.data,
+            )
+
+    def handle_exception(self, exc):
+        if isinstance(exc, idempotency.IdempotentReplay):
+            return Response(exc.body, status=exc.status, headers={idempotency.REPLAYED_HEADER: "true"})
+        return super().handle_exception(exc)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if self._claimed_key is not None:
+            idempotency.record(self._claimed_key, status=response.status_code, body=response.data)
+            self._claimed_key = None
+        return response
+
+
+class PlatformAPIView(IdempotentMixin, APIView):
+    """An APIView with idempotent POSTs."""
+
+
+class PlatformViewSet(IdempotentMixin, viewsets.GenericViewSet):
+    """A GenericViewSet with idempotent POSTs and id-cursor pagination."""
+
+    pagination_class = IdCursorPagination
+    lookup_value_regex = "[A-Za-z0-9_]+"
+
+    def list_response(self, queryset, serializer_class=None):
+        """Paginate `queryset` and serialize one page with `serializer_class`."""
+        serializer_class = serializer_class or self.get_serializer_class()
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(serializer_class(page, many=True).data)

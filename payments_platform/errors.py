@@ -1,0 +1,44 @@
+"""Django-level 404 and 500 handlers: the envelope for API routes, plain pages elsewhere."""
+
+import structlog
+from django.http import HttpRequest, HttpResponse
+from django.views.defaults import page_not_found, server_error
+from rest_framework.decorators import api_view, authentication_classes, permission_classes
+from rest_framework.exceptions import NotFound
+
+from payments_platform.api.renderers import dumps, envelope
+
+logger = structlog.get_logger(__name__)
+_API_PREFIXES = ("/v1/", "/v1", "/health", "/ready")
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path.startswith(_API_PREFIXES)
+
+
+def _json(request: HttpRequest, status: int, code: str, error_type: str, message: str) -> HttpResponse:
+    body = envelope(
+        error={"type": error_type, "code": code, "message": message, "param": None},
+        trace_id=getattr(request, "request_id", None),
+    )
+    return HttpResponse(dumps(body), status=status, content_type="application/json")
+
+
+def handler404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if _is_api(request):
+        return _json(request, 404, "resource_missing", "invalid_request_error", "Unrecognized request URL.")
+    return page_not_found(request, exception)
+
+
+def handler500(request: HttpRequest) -> HttpResponse:
+    if _is_api(request):
+        return _json(request, 500, "internal_error", "api_error", "An internal error occurred.")
+    return server_error(request)
+
+
+@api_view(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])
+@authentication_classes([])
+@permission_classes([])
+def unknown_route(request, *args, **kwargs):
+    """Any `/v1/` path no route matched: 404 in the envelope, in DEBUG too."""
+    raise NotFound("Unrecognized request URL.")
