@@ -15,6 +15,15 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _static_files_without_manifest(settings):
+    """Admin pages render with DEBUG off without a collectstatic run (production uses the manifest)."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache():
     """Throttling and velocity counters live in the cache; each test starts with none."""
     cache.clear()

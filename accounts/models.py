@@ -43,6 +43,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     def __str__(self) -> str:
         return self.email
 
+    def clean(self) -> None:
+        """Emails are stored lowercase everywhere (registration, admin, createsuperuser)."""
+        super().clean()
+        self.email = User.objects.normalize_email(self.email).strip().lower()
+
 
 class RevokedRefreshToken(models.Model):
     """A refresh token that was rotated out or logged out, by its `jti` only.

@@ -3,22 +3,22 @@
 from rest_framework import serializers
 
 from accounts.models import User
-from payments_platform.api.fields import ConstantField, UnixTimestampField
+from payments_platform.api.fields import ConstantField, StrictCharField, UnixTimestampField
 
 
 class RegisterInput(serializers.Serializer):
     email = serializers.EmailField(max_length=254)
-    password = serializers.CharField(max_length=1024, trim_whitespace=False, write_only=True)
-    name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
+    password = StrictCharField(max_length=1024, trim_whitespace=False, write_only=True)
+    name = StrictCharField(max_length=150, required=False, allow_blank=True, default="")
 
 
 class TokenObtainInput(serializers.Serializer):
-    email = serializers.CharField(max_length=254)
-    password = serializers.CharField(max_length=1024, trim_whitespace=False, write_only=True)
+    email = StrictCharField(max_length=254)
+    password = StrictCharField(max_length=1024, trim_whitespace=False, write_only=True)
 
 
 class RefreshInput(serializers.Serializer):
-    refresh = serializers.CharField(max_length=4096)
+    refresh = StrictCharField(max_length=4096)
 
 
 class UserOutput(serializers.ModelSerializer):

@@ -1,9 +1,10 @@
 """Registration, tokens, logout and the current user."""
 
+import structlog
 from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
+from rest_framework.throttling import AnonRateThrottle, BaseThrottle
 
 from accounts import services
 from accounts.serializers import (
@@ -16,13 +17,25 @@ from accounts.serializers import (
 )
 from payments_platform.api.views import PlatformAPIView
 
+logger = structlog.get_logger(__name__)
+
 
 def client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+    """The client's IP: REMOTE_ADDR, or X-Forwarded-For behind `NUM_PROXIES` trusted proxies."""
+    return BaseThrottle().get_ident(request) or None
 
 
 class RegistrationThrottle(AnonRateThrottle):
+    """Registrations per client IP (`REGISTRATION_RATE`); a cache outage lets them through."""
+
     scope = "registration"
+
+    def allow_request(self, request, view) -> bool:
+        try:
+            return super().allow_request(request, view)
+        except Exception:  # noqa: BLE001 - a cache outage must not turn sign-ups into 500s
+            logger.warning("registration_throttle_unavailable")
+            return True
 
 
 def _pair_response(pair: services.TokenPair) -> Response:
@@ -34,6 +47,8 @@ def _pair_response(pair: services.TokenPair) -> Response:
 
 
 class RegisterView(PlatformAPIView):
+    """Create an account: email (case-insensitive, unique), password (Django's validators), optional name."""
+
     authentication_classes: list = []
     permission_classes = [AllowAny]
     throttle_classes = [RegistrationThrottle]
@@ -47,6 +62,8 @@ class RegisterView(PlatformAPIView):
 
 
 class TokenObtainView(PlatformAPIView):
+    """Exchange email and password for an access/refresh JWT pair. Failed attempts are throttled per IP and email."""
+
     authentication_classes: list = []
     permission_classes = [AllowAny]
     idempotent = False  # the response holds tokens, which are never stored
@@ -59,6 +76,8 @@ class TokenObtainView(PlatformAPIView):
 
 
 class TokenRefreshView(PlatformAPIView):
+    """Rotate a refresh token: a new pair is issued and the old refresh token is revoked."""
+
     authentication_classes: list = []
     permission_classes = [AllowAny]
     idempotent = False
@@ -73,6 +92,8 @@ class TokenRefreshView(PlatformAPIView):
 
 
 class LogoutView(PlatformAPIView):
+    """Revoke a refresh token of the current user; its access tokens expire on their own."""
+
     permission_classes = [IsAuthenticated]
     idempotent = False
 
@@ -85,6 +106,8 @@ class LogoutView(PlatformAPIView):
 
 
 class MeView(PlatformAPIView):
+    """The authenticated user."""
+
     permission_classes = [IsAuthenticated]
 
     @extend_schema(operation_id="me", responses={200: UserOutput}, tags=["auth"])

@@ -3,6 +3,7 @@
 import structlog
 from django.http import HttpRequest, HttpResponse
 from django.views.defaults import page_not_found, server_error
+from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import api_view, authentication_classes, permission_classes
 from rest_framework.exceptions import NotFound
 
@@ -36,6 +37,7 @@ def handler500(request: HttpRequest) -> HttpResponse:
     return server_error(request)
 
 
+@extend_schema(exclude=True)
 @api_view(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])
 @authentication_classes([])
 @permission_classes([])

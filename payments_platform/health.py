@@ -7,7 +7,7 @@ from urllib.parse import urlparse
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -90,7 +90,10 @@ class ReadyView(APIView):
             200: inline_serializer(
                 "Readiness",
                 {"status": serializers.CharField(), "components": serializers.DictField()},
-            )
+            ),
+            503: OpenApiResponse(
+                description="Not ready; `error.components` holds each component's status, latency and error."
+            ),
         },
         tags=["health"],
     )

@@ -167,6 +167,9 @@ REST_FRAMEWORK = {
         "user": env.str("USER_RATE", default="6000/min"),
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # Reverse proxies in front of the app; the client IP is taken from X-Forwarded-For
+    # only when this is above 0, so a client cannot spoof it to dodge throttling.
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
 }
 
 SPECTACULAR_SETTINGS = {
@@ -177,6 +180,7 @@ SPECTACULAR_SETTINGS = {
         "`{object, success, data, error, trace_id}`."
     ),
     "VERSION": "1.0.0",
+    "OAS_VERSION": "3.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/v1",
     "COMPONENT_SPLIT_REQUEST": True,

@@ -2,13 +2,26 @@
 
 from django.contrib import admin
 from django.urls import include, path, re_path
+from drf_spectacular.renderers import (
+    OpenApiJsonRenderer,
+    OpenApiJsonRenderer2,
+    OpenApiYamlRenderer,
+    OpenApiYamlRenderer2,
+)
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from payments_platform.errors import unknown_route
 from payments_platform.health import HealthView, ReadyView
 
+
+class SchemaView(SpectacularAPIView):
+    """The OpenAPI document: JSON by default, YAML with `?format=yaml` or `Accept: application/yaml`."""
+
+    renderer_classes = [OpenApiJsonRenderer, OpenApiJsonRenderer2, OpenApiYamlRenderer, OpenApiYamlRenderer2]
+
+
 api_v1 = [
-    path("schema", SpectacularAPIView.as_view(), name="schema"),
+    path("schema", SchemaView.as_view(), name="schema"),
     path("docs", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("", include("accounts.urls")),
     path("", include("ledger.urls")),

@@ -25,20 +25,30 @@ def _param_path(path: list[str]) -> str | None:
     return head + "".join(f"[{part}]" for part in rest)
 
 
-def _first_validation_error(detail: Any, path: list[str]) -> tuple[list[str], str, str]:
-    """Walk a DRF error detail to its first leaf: (param path, message, code)."""
+def _first_leaf(detail: Any, path: list[str]) -> tuple[list[str], str, str] | None:
+    """Walk a DRF error detail to its first leaf: (param path, message, code).
+
+    Valid items of a list show up as empty dicts (`[{}, {"amount": [...]}]`); they are skipped.
+    """
     if isinstance(detail, dict):
         for key, value in detail.items():
             child_path = path if key in ("non_field_errors", "__all__") else [*path, str(key)]
-            return _first_validation_error(value, child_path)
+            found = _first_leaf(value, child_path)
+            if found is not None:
+                return found
+        return None
     if isinstance(detail, list):
         for index, value in enumerate(detail):
-            if isinstance(value, dict | list):
-                return _first_validation_error(value, [*path, str(index)])
-            return _first_validation_error(value, path)
-    message = str(detail)
+            found = _first_leaf(value, [*path, str(index)] if isinstance(value, dict | list) else path)
+            if found is not None:
+                return found
+        return None
     code = getattr(detail, "code", None) or "invalid"
-    return path, message, code
+    return path, str(detail), code
+
+
+def _first_validation_error(detail: Any, path: list[str]) -> tuple[list[str], str, str]:
+    return _first_leaf(detail, path) or (path, "The request was invalid.", "invalid")
 
 
 def validation_error_body(detail: Any) -> dict:

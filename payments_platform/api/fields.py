@@ -3,6 +3,7 @@
 from datetime import datetime
 
 from django.conf import settings
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -31,6 +32,25 @@ class ConstantField(serializers.Field):
 
     def to_representation(self, _instance) -> str:
         return self.value
+
+
+class ConstantFieldSchema(OpenApiSerializerFieldExtension):
+    """Document a `ConstantField` as a one-value string enum (`"object": "wallet"`)."""
+
+    target_class = ConstantField
+
+    def map_serializer_field(self, auto_schema, direction):
+        return {"type": "string", "enum": [self.target.value]}
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class StrictCharField(serializers.CharField):
+    """A JSON string: numbers and booleans are refused, not coerced to text."""
+
+    def to_internal_value(self, data) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
 
 
 class StrictIntegerField(serializers.Field):
