@@ -57,5 +57,8 @@ class RequestIdMiddleware:
             duration_ms=duration_ms,
             user_id=user_id,
         )
+        # Django would log 4xx/5xx again after this middleware returns, without the
+        # request ID; the access line above already records them.
+        response._has_been_logged = True
         structlog.contextvars.clear_contextvars()
         return response

@@ -98,7 +98,9 @@ def test_body_that_is_not_a_json_object_is_400_parse_error(api_client, raw):
 
 @pytest.mark.django_db
 def test_wrong_content_type_is_415_in_the_envelope(api_client):
-    response = api_client.post("/v1/auth/register", "email=a@example.com", content_type="application/x-www-form-urlencoded")
+    response = api_client.post(
+        "/v1/auth/register", "email=a@example.com", content_type="application/x-www-form-urlencoded"
+    )
 
     assert_error(response, 415, "invalid_request_error", "unsupported_media_type")
 

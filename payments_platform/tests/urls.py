@@ -94,7 +94,11 @@ class EffectView(PlatformAPIView):
         if data.validated_data["note"] == "crash":
             raise RuntimeError("crashed after the effect")
         return Response(
-            {"token": token, "note": data.validated_data["note"], "effects": entries.filter(action=EFFECT_ACTION).count()},
+            {
+                "token": token,
+                "note": data.validated_data["note"],
+                "effects": entries.filter(action=EFFECT_ACTION).count(),
+            },
             status=201,
         )
 
