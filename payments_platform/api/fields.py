@@ -35,12 +35,16 @@ class ConstantField(serializers.Field):
 
 
 class ConstantFieldSchema(OpenApiSerializerFieldExtension):
-    """Document a `ConstantField` as a one-value string enum (`"object": "wallet"`)."""
+    """Document a `ConstantField` as a string constant (`"object": "wallet"`).
+
+    `const`, not a one-value `enum`: the enum post-processing hook would pull every
+    `object` field into one shared, colliding `ObjectEnum` component.
+    """
 
     target_class = ConstantField
 
     def map_serializer_field(self, auto_schema, direction):
-        return {"type": "string", "enum": [self.target.value]}
+        return {"type": "string", "const": self.target.value}
 
 
 @extend_schema_field(OpenApiTypes.STR)
