@@ -1,0 +1,264 @@
+"""Every write of the ledger. `post_entry` is the only code in the project that writes a balance.
+
+See `ledger.models` for the sign convention: a line's amount is signed, + debit / - credit.
+"""
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.db.models import Case, F, Value, When
+
+from ledger.currencies import is_iso_currency, is_supported_currency
+from ledger.errors import AlreadyReversed, CurrencyMismatch, InsufficientFunds, InvalidEntry, UnbalancedEntry
+from ledger.models import Account, JournalEntry, Posting
+from payments_platform.api.errors import ParameterInvalid
+
+# purpose -> (account type, may it go negative?). Codes are f"platform:{purpose}:{currency}".
+SYSTEM_ACCOUNT_PURPOSES: dict[str, tuple[str, bool]] = {
+    "processor_receivable": (Account.Type.ASSET, True),  # owed to us by the card processor
+    "platform_cash": (Account.Type.ASSET, True),  # our money at the bank
+    "fees": (Account.Type.REVENUE, False),  # fee revenue
+    "payouts_in_transit": (Account.Type.LIABILITY, False),  # paid out, not yet settled by the bank
+    "adjustments": (Account.Type.EQUITY, True),  # operator corrections, opening balances
+    "processor_fees": (Account.Type.EXPENSE, False),  # what the processor charges us
+}
+
+MAX_LINES = 100
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of an entry to post: a signed amount (+ debit, - credit) on an account.
+
+    `currency`, when given, must equal the account's currency (else `CurrencyMismatch`);
+    when omitted the line is in the account's currency.
+    """
+
+    account: Account | int  # an Account or its pk
+    amount: int  # signed: + debit, - credit
+    currency: str | None = None
+
+
+def _positive(amount: int) -> int:
+    if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
+        raise InvalidEntry("A debit or credit amount must be a positive integer.", param="amount")
+    return amount
+
+
+def debit(account: Account | int, amount: int, *, currency: str | None = None) -> Line:
+    """A debit line (positive amount): raises an asset or expense, lowers a liability, equity or revenue."""
+    return Line(account=account, amount=_positive(amount), currency=currency)
+
+
+def credit(account: Account | int, amount: int, *, currency: str | None = None) -> Line:
+    """A credit line (negative amount): lowers an asset or expense, raises a liability, equity or revenue."""
+    return Line(account=account, amount=-_positive(amount), currency=currency)
+
+
+def _account_pk(account: Account | int) -> int:
+    if isinstance(account, Account):
+        if account.pk is None:
+            raise InvalidEntry("A line's account has not been saved.", param="account")
+        return account.pk
+    if isinstance(account, bool) or not isinstance(account, int):
+        raise InvalidEntry("A line's account must be an Account or its primary key.", param="account")
+    return account
+
+
+def _validate_shape(lines: Sequence[Line]) -> list[int]:
+    """Checks that need no database: returns each line's account pk."""
+    if len(lines) < 2:
+        raise InvalidEntry("A journal entry needs at least two lines.", param="lines")
+    if len(lines) > MAX_LINES:
+        raise InvalidEntry(f"A journal entry has at most {MAX_LINES} lines.", param="lines")
+    pks = []
+    for line in lines:
+        amount = line.amount
+        if isinstance(amount, bool) or not isinstance(amount, int):
+            raise InvalidEntry("A line's amount must be an integer in minor units.", param="amount")
+        if amount == 0:
+            raise InvalidEntry("A line's amount must not be zero.", param="amount")
+        pks.append(_account_pk(line.account))
+    return pks
+
+
+def post_entry(
+    *,
+    lines: Sequence[Line],
+    kind: str,
+    description: str = "",
+    reference: str | None = None,
+    metadata: dict | None = None,
+    created_by=None,
+    request_id: str = "",
+    reverses: JournalEntry | None = None,
+) -> JournalEntry:
+    """Post one balanced journal entry and update the stored balances, atomically.
+
+    Guarantees, in one `transaction.atomic()` (a savepoint inside a caller's transaction, so the
+    caller can add its own writes, such as an outbox event, to the same commit):
+
+    - raises `InvalidEntry` for fewer than two lines, a zero or non-integer amount, or an unknown
+      account; `CurrencyMismatch` when a line's currency is not its account's; `UnbalancedEntry`
+      when the lines do not sum to zero in each currency; `InsufficientFunds` (param "amount")
+      when the entry would take a non-overdraft account below zero. Nothing is written then.
+    - locks every touched account row with SELECT ... FOR UPDATE in primary-key order (so two
+      concurrent entries on the same accounts cannot deadlock) and checks balances under the lock;
+    - inserts the entry and its postings and updates each touched balance with one UPDATE.
+
+    `Account` instances passed in `lines` have their `balance` refreshed to the new value.
+    Writes no event: the caller records its own in the same transaction.
+    """
+    pks = _validate_shape(lines)
+    unique_pks = sorted(set(pks))
+    with transaction.atomic():
+        locked = {
+            account.pk: account
+            for account in Account.objects.filter(pk__in=unique_pks).order_by("pk").select_for_update()
+        }
+        if len(locked) != len(unique_pks):
+            raise InvalidEntry("A line refers to an account that does not exist.", param="account")
+
+        totals: dict[str, int] = defaultdict(int)
+        deltas: dict[int, int] = defaultdict(int)  # pk -> change of the stored (normal-side) balance
+        for line, pk in zip(lines, pks, strict=True):
+            account = locked[pk]
+            if line.currency is not None and line.currency != account.currency:
+                raise CurrencyMismatch(
+                    f"The line's currency {line.currency!r} is not its account's currency {account.currency!r}.",
+                    param="currency",
+                )
+            totals[account.currency] += line.amount
+            deltas[pk] += account.normal_sign * line.amount
+        unbalanced = sorted(currency for currency, total in totals.items() if total != 0)
+        if unbalanced:
+            raise UnbalancedEntry(f"The lines do not sum to zero in {', '.join(unbalanced)}.", param="lines")
+        for pk in unique_pks:
+            account = locked[pk]
+            if not account.allow_negative and deltas[pk] < 0 and account.balance + deltas[pk] < 0:
+                error = InsufficientFunds(param="amount")
+                error.account = account
+                raise error
+
+        entry = JournalEntry.objects.create(
+            kind=kind,
+            description=description,
+            reference=reference,
+            reverses=reverses,
+            metadata=metadata or {},
+            created_by=created_by,
+            request_id=request_id or "",
+        )
+        running = {pk: locked[pk].balance for pk in unique_pks}
+        postings = []
+        for line, pk in zip(lines, pks, strict=True):
+            account = locked[pk]
+            running[pk] += account.normal_sign * line.amount
+            postings.append(
+                Posting(
+                    entry=entry,
+                    account_id=pk,
+                    amount=line.amount,
+                    currency=account.currency,
+                    balance_after=running[pk],
+                    created=entry.created,
+                )
+            )
+        Posting.objects.bulk_create(postings)
+        changed = [pk for pk in unique_pks if deltas[pk] != 0]
+        if changed:
+            Account.objects.filter(pk__in=changed).update(
+                balance=F("balance") + Case(*(When(pk=pk, then=Value(deltas[pk])) for pk in changed), default=0)
+            )
+
+    for line in lines:
+        if isinstance(line.account, Account):
+            line.account.balance = running[line.account.pk]
+    cached = Posting.objects.filter(entry=entry)
+    cached._result_cache = postings  # callers read entry.postings.all() without a query
+    cached._prefetch_done = True
+    entry._prefetched_objects_cache = {"postings": cached}
+    return entry
+
+
+def reverse_entry(*, entry: JournalEntry, description: str = "", created_by=None, request_id: str = "") -> JournalEntry:
+    """Post the exact opposite of `entry` (kind "reversal", `reverses=entry`), at most once.
+
+    Raises `AlreadyReversed` if `entry` already has a reversal (checked under a row lock on the
+    entry and guaranteed by a unique constraint), and whatever `post_entry` raises (a reversal
+    that would overdraw an account is refused with `InsufficientFunds`). Safe inside an outer
+    transaction.
+    """
+    try:
+        with transaction.atomic():
+            JournalEntry.objects.select_for_update().filter(pk=entry.pk).values_list("pk").first()
+            if JournalEntry.objects.filter(reverses_id=entry.pk).exists():
+                raise AlreadyReversed(param="entry")
+            lines = [
+                Line(account=account_id, amount=-amount)
+                for account_id, amount in entry.postings.order_by("pk").values_list("account_id", "amount")
+            ]
+            return post_entry(
+                lines=lines,
+                kind="reversal",
+                description=description or f"Reversal of {entry.public_id}",
+                reference=entry.reference,
+                metadata={"reverses": entry.public_id},
+                created_by=created_by,
+                request_id=request_id,
+                reverses=entry,
+            )
+    except IntegrityError as error:
+        if JournalEntry.objects.filter(reverses_id=entry.pk).exists():
+            raise AlreadyReversed(param="entry") from error
+        raise
+
+
+def account_create(*, code: str, type: str, currency: str, allow_negative: bool = False, name: str = "") -> Account:
+    """Create an account with a zero balance.
+
+    Raises `ParameterInvalid` for an unknown type (param "type"), a currency that is not a
+    lowercase ISO 4217 code (param "currency"), or a code already taken (param "code").
+    """
+    if type not in Account.Type.values:
+        raise ParameterInvalid(f"Unknown account type {type!r}.", param="type")
+    if not is_iso_currency(currency) or currency != currency.lower():
+        raise ParameterInvalid(f"Unknown currency {currency!r}.", param="currency")
+    if not code:
+        raise ParameterInvalid("An account code is required.", param="code")
+    try:
+        with transaction.atomic():
+            return Account.objects.create(
+                code=code, name=name, type=type, currency=currency, allow_negative=allow_negative
+            )
+    except IntegrityError:
+        raise ParameterInvalid(f"An account with code {code!r} already exists.", param="code") from None
+
+
+def system_account(*, purpose: str, currency: str) -> Account:
+    """The platform's account for `purpose` in `currency` (code f"platform:{purpose}:{currency}").
+
+    Migrations create them for `SUPPORTED_CURRENCIES`; one missing (a currency added to the setting
+    later) is created here, race-free (get_or_create on the unique code). Raises `ParameterInvalid`
+    for an unknown purpose or an unsupported currency.
+    """
+    if purpose not in SYSTEM_ACCOUNT_PURPOSES:
+        raise ParameterInvalid(f"Unknown system account purpose {purpose!r}.", param="purpose")
+    if not is_supported_currency(currency):
+        raise ParameterInvalid(f"Unsupported currency {currency!r}.", param="currency")
+    account_type, allow_negative = SYSTEM_ACCOUNT_PURPOSES[purpose]
+    code = f"platform:{purpose}:{currency}"
+    account = Account.objects.filter(code=code).first()
+    if account is None:
+        account, _ = Account.objects.get_or_create(
+            code=code,
+            defaults={
+                "name": f"{purpose.replace('_', ' ').capitalize()} ({currency.upper()})",
+                "type": account_type,
+                "currency": currency,
+                "allow_negative": allow_negative,
+            },
+        )
+    return account
