@@ -1,0 +1,162 @@
+"""Events, webhook endpoints and their deliveries: thin views over selectors and services."""
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from payments_platform.api.views import PlatformViewSet
+from webhooks import selectors, services
+from webhooks.serializers import (
+    EventListQuery,
+    EventOutput,
+    EventResendInput,
+    WebhookDeliveryOutput,
+    WebhookEndpointCreateInput,
+    WebhookEndpointDeletedOutput,
+    WebhookEndpointOutput,
+    WebhookEndpointUpdateInput,
+    WebhookEndpointWithSecretOutput,
+)
+
+
+def _request_id(request) -> str:
+    return getattr(request, "request_id", "") or ""
+
+
+class EventViewSet(PlatformViewSet):
+    serializer_class = EventOutput
+
+    @extend_schema(
+        operation_id="events_list",
+        parameters=[EventListQuery, OpenApiParameter("type", str, description="A type, or 'transfer.*'.")],
+        responses={200: EventOutput(many=True)},
+        tags=["events"],
+    )
+    def list(self, request):
+        query = EventListQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        return self.list_response(selectors.event_list(user=request.user, event_type=query.validated_data.get("type")))
+
+    @extend_schema(operation_id="events_retrieve", responses={200: EventOutput}, tags=["events"])
+    def retrieve(self, request, pk: str):
+        return Response(EventOutput(selectors.event_get(user=request.user, public_id=pk)).data)
+
+    @extend_schema(
+        operation_id="events_resend",
+        request=EventResendInput,
+        responses={200: WebhookDeliveryOutput(many=True)},
+        tags=["events"],
+        description="Queue a fresh delivery of the event to every matching enabled endpoint, or to one.",
+    )
+    @action(detail=True, methods=["post"])
+    def resend(self, request, pk: str):
+        data = EventResendInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        event = selectors.event_get(user=request.user, public_id=pk)
+        endpoint_id = data.validated_data.get("webhook_endpoint")
+        endpoint = (
+            selectors.endpoint_get(user=request.user, public_id=endpoint_id, param="webhook_endpoint")
+            if endpoint_id
+            else None
+        )
+        deliveries = services.event_resend(event=event, endpoint=endpoint)
+        return Response(
+            {
+                "object": "list",
+                "data": WebhookDeliveryOutput(deliveries, many=True).data,
+                "has_more": False,
+                "url": request.path,
+            }
+        )
+
+
+class WebhookEndpointViewSet(PlatformViewSet):
+    serializer_class = WebhookEndpointOutput
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        """Store replays of secret-bearing responses without the secret: it exists in plain text only
+        in the one response that created it. A replay of an idempotent create says `secret: null`."""
+        secret = None
+        if isinstance(getattr(response, "data", None), dict) and response.data.get("secret"):
+            secret = response.data["secret"]
+            response.data = {**response.data, "secret": None}
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if secret is not None:
+            response.data = {**response.data, "secret": secret}
+        return response
+
+    @extend_schema(
+        operation_id="webhook_endpoints_create",
+        request=WebhookEndpointCreateInput,
+        responses={201: WebhookEndpointWithSecretOutput},
+        tags=["webhook_endpoints"],
+    )
+    def create(self, request):
+        data = WebhookEndpointCreateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        endpoint, secret = services.endpoint_create(
+            user=request.user, request_id=_request_id(request), **data.validated_data
+        )
+        return Response(WebhookEndpointWithSecretOutput(endpoint, context={"secret": secret}).data, status=201)
+
+    @extend_schema(
+        operation_id="webhook_endpoints_list",
+        responses={200: WebhookEndpointOutput(many=True)},
+        tags=["webhook_endpoints"],
+    )
+    def list(self, request):
+        return self.list_response(selectors.endpoint_list(user=request.user))
+
+    @extend_schema(
+        operation_id="webhook_endpoints_retrieve", responses={200: WebhookEndpointOutput}, tags=["webhook_endpoints"]
+    )
+    def retrieve(self, request, pk: str):
+        return Response(WebhookEndpointOutput(selectors.endpoint_get(user=request.user, public_id=pk)).data)
+
+    @extend_schema(
+        operation_id="webhook_endpoints_update",
+        request=WebhookEndpointUpdateInput,
+        responses={200: WebhookEndpointOutput},
+        tags=["webhook_endpoints"],
+    )
+    def partial_update(self, request, pk: str):
+        endpoint = selectors.endpoint_get(user=request.user, public_id=pk)
+        data = WebhookEndpointUpdateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        endpoint = services.endpoint_update(endpoint=endpoint, request_id=_request_id(request), **data.validated_data)
+        return Response(WebhookEndpointOutput(endpoint).data)
+
+    @extend_schema(
+        operation_id="webhook_endpoints_delete",
+        responses={200: WebhookEndpointDeletedOutput},
+        tags=["webhook_endpoints"],
+    )
+    def destroy(self, request, pk: str):
+        endpoint = selectors.endpoint_get(user=request.user, public_id=pk)
+        public_id = endpoint.public_id
+        services.endpoint_delete(endpoint=endpoint, request_id=_request_id(request))
+        return Response({"id": public_id, "object": "webhook_endpoint", "deleted": True})
+
+    @extend_schema(
+        operation_id="webhook_endpoints_deliveries",
+        responses={200: WebhookDeliveryOutput(many=True)},
+        tags=["webhook_endpoints"],
+        description="The endpoint's deliveries, newest first, each with its attempts and next retry.",
+    )
+    @action(detail=True, methods=["get"])
+    def deliveries(self, request, pk: str):
+        endpoint = selectors.endpoint_get(user=request.user, public_id=pk)
+        return self.list_response(selectors.delivery_list(endpoint=endpoint), WebhookDeliveryOutput)
+
+    @extend_schema(
+        operation_id="webhook_endpoints_rotate_secret",
+        request=None,
+        responses={200: WebhookEndpointWithSecretOutput},
+        tags=["webhook_endpoints"],
+        description="A new secret, shown once; for 24 hours deliveries are signed with both the new and the old.",
+    )
+    @action(detail=True, methods=["post"], url_path="rotate_secret")
+    def rotate_secret(self, request, pk: str):
+        endpoint = selectors.endpoint_get(user=request.user, public_id=pk)
+        endpoint, secret = services.endpoint_secret_rotate(endpoint=endpoint, request_id=_request_id(request))
+        return Response(WebhookEndpointWithSecretOutput(endpoint, context={"secret": secret}).data)
