@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.db.models import Case, F, Value, When
 
+from accounts.services import audit_log_record
 from ledger.currencies import is_iso_currency, is_supported_currency
 from ledger.errors import AlreadyReversed, CurrencyMismatch, InsufficientFunds, InvalidEntry, UnbalancedEntry
 from ledger.models import Account, JournalEntry, Posting
@@ -262,3 +263,29 @@ def system_account(*, purpose: str, currency: str) -> Account:
             },
         )
     return account
+
+
+def journal_entry_reverse(
+    *, entry: JournalEntry, actor, request_id: str = "", ip: str | None = None, reason: str = ""
+) -> JournalEntry:
+    """An operator reverses `entry`: `reverse_entry` plus an audit log record, in one transaction.
+
+    Raises what `reverse_entry` raises; then nothing is written, audit record included.
+    """
+    with transaction.atomic():
+        reversal = reverse_entry(
+            entry=entry,
+            description=reason or f"Reversal of {entry.public_id} by an operator",
+            created_by=actor,
+            request_id=request_id,
+        )
+        audit_log_record(
+            action="ledger.entry.reversed",
+            actor=actor,
+            object_type="journal_entry",
+            object_id=entry.public_id,
+            request_id=request_id,
+            ip=ip,
+            details={"reversal": reversal.public_id, "reason": reason},
+        )
+    return reversal
