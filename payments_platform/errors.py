@@ -5,8 +5,8 @@ from django.http import HttpRequest, HttpResponse
 from django.views.defaults import page_not_found, server_error
 from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import api_view, authentication_classes, permission_classes
-from rest_framework.exceptions import NotFound
 
+from payments_platform.api.errors import ResourceMissing
 from payments_platform.api.renderers import dumps, envelope
 
 logger = structlog.get_logger(__name__)
@@ -43,4 +43,4 @@ def handler500(request: HttpRequest) -> HttpResponse:
 @permission_classes([])
 def unknown_route(request, *args, **kwargs):
     """Any `/v1/` path no route matched: 404 in the envelope, in DEBUG too."""
-    raise NotFound("Unrecognized request URL.")
+    raise ResourceMissing(f"Unrecognized request URL ({request.method}: {request.path}).")

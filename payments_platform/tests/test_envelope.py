@@ -189,3 +189,9 @@ def test_unhandled_exception_outside_drf_is_500_envelope_from_djangos_handler(te
     assert_error(response, 500, "api_error", "internal_error")
     assert b"SELECT" not in response.content
     assert b"Traceback" not in response.content
+
+
+def test_unknown_api_route_names_the_method_and_path(api_client):
+    response = api_client.delete("/v1/nope")
+
+    assert response.json()["error"]["message"] == "Unrecognized request URL (DELETE: /v1/nope)."
