@@ -1,0 +1,183 @@
+"""Input validation and output shapes of the wallets, transfers and payouts API.
+
+The `*_representation` helpers give the API shape of an object; services use them as the
+`data.object` of the events they record, so an event shows exactly what the API shows.
+"""
+
+from django.core.validators import RegexValidator
+from django.db.models import Sum
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from payments_platform.api.fields import (
+    AmountField,
+    ConstantField,
+    CurrencyField,
+    MetadataField,
+    StrictCharField,
+    UnixTimestampField,
+)
+from wallets.models import BalanceTransaction, Payout, Transfer, Wallet
+
+PUBLIC_ID_MAX_LENGTH = 40
+
+# --- Wallets ------------------------------------------------------------------------
+
+
+class WalletCreateInput(serializers.Serializer):
+    currency = CurrencyField(help_text="A supported lowercase ISO 4217 code, e.g. usd.")
+
+
+class WalletBalanceOutput(serializers.Serializer):
+    available = serializers.IntegerField(help_text="Spendable now: the wallet's ledger account balance.")
+    pending = serializers.IntegerField(
+        help_text="Held, not spendable: money under review plus payouts not yet paid by the bank."
+    )
+
+
+class WalletOutput(serializers.Serializer):
+    """Balances come from the ledger. The selector annotates `pending_payouts_total` (no N+1)."""
+
+    id = serializers.CharField(source="public_id")
+    object = ConstantField("wallet")
+    currency = serializers.CharField()
+    balance = serializers.SerializerMethodField()
+    status = serializers.CharField()
+    created = UnixTimestampField()
+
+    @extend_schema_field(WalletBalanceOutput)
+    def get_balance(self, wallet: Wallet) -> dict:
+        return {
+            "available": wallet.available_account.balance,
+            "pending": wallet.pending_account.balance + wallet_pending_payouts_total(wallet),
+        }
+
+
+def wallet_pending_payouts_total(wallet: Wallet) -> int:
+    """The annotated sum of the wallet's pending payouts, or one query when it was not annotated."""
+    total = getattr(wallet, "pending_payouts_total", None)
+    if total is None:
+        total = wallet.payouts.filter(status=Payout.Status.PENDING).aggregate(total=Sum("amount"))["total"] or 0
+    return total
+
+
+class BalanceTransactionOutput(serializers.ModelSerializer):
+    id = serializers.CharField(source="public_id", read_only=True)
+    object = ConstantField("balance_transaction")
+    amount = serializers.IntegerField(help_text="Signed from the wallet's view: + money in, - money out.")
+    source = serializers.CharField(help_text="Id of the object that caused it (tr_…, po_…, pi_…, re_…, je_…).")
+    balance_after = serializers.IntegerField(help_text="The available balance right after this transaction.")
+    created = UnixTimestampField()
+
+    class Meta:
+        model = BalanceTransaction
+        fields = ["id", "object", "amount", "currency", "type", "description", "source", "balance_after", "created"]
+
+
+# --- Transfers ----------------------------------------------------------------------
+
+
+class TransferCreateInput(serializers.Serializer):
+    source_wallet = StrictCharField(max_length=PUBLIC_ID_MAX_LENGTH, help_text="One of your wallets (wal_…).")
+    destination_wallet = StrictCharField(
+        max_length=PUBLIC_ID_MAX_LENGTH, help_text="Any wallet in the same currency (wal_…)."
+    )
+    amount = AmountField()
+    description = StrictCharField(max_length=500, required=False, allow_blank=True, default="")
+    metadata = MetadataField()
+
+
+class TransferOutput(serializers.ModelSerializer):
+    id = serializers.CharField(source="public_id", read_only=True)
+    object = ConstantField("transfer")
+    amount = serializers.IntegerField()
+    source_wallet = serializers.CharField(source="source_wallet.public_id")
+    destination_wallet = serializers.CharField(source="destination_wallet.public_id")
+    metadata = MetadataField(read_only=True)
+    created = UnixTimestampField()
+
+    class Meta:
+        model = Transfer
+        fields = [
+            "id",
+            "object",
+            "amount",
+            "currency",
+            "source_wallet",
+            "destination_wallet",
+            "description",
+            "metadata",
+            "status",
+            "created",
+        ]
+
+
+def transfer_representation(transfer: Transfer) -> dict:
+    return dict(TransferOutput(transfer).data)
+
+
+# --- Payouts ------------------------------------------------------------------------
+
+
+class PayoutDestinationInput(serializers.Serializer):
+    """Never echoed: an invalid account number's message does not repeat it."""
+
+    account_number = StrictCharField(
+        trim_whitespace=False,
+        write_only=True,
+        validators=[RegexValidator(r"^[0-9]{4,17}\Z", "An account number is 4 to 17 digits.")],
+        help_text="4 to 17 digits. Only the last four are stored.",
+    )
+    routing_number = StrictCharField(
+        trim_whitespace=False,
+        validators=[RegexValidator(r"^[0-9]{9}\Z", "A routing number is 9 digits.")],
+        help_text="The 9-digit ABA routing number.",
+    )
+
+
+class PayoutCreateInput(serializers.Serializer):
+    wallet = StrictCharField(max_length=PUBLIC_ID_MAX_LENGTH, help_text="One of your wallets (wal_…).")
+    amount = AmountField()
+    destination = PayoutDestinationInput()
+    description = StrictCharField(max_length=500, required=False, allow_blank=True, default="")
+    metadata = MetadataField()
+
+
+class PayoutDestinationOutput(serializers.Serializer):
+    last4 = serializers.CharField(source="account_last4")
+    routing_number = serializers.CharField()
+
+
+class PayoutOutput(serializers.ModelSerializer):
+    id = serializers.CharField(source="public_id", read_only=True)
+    object = ConstantField("payout")
+    amount = serializers.IntegerField()
+    wallet = serializers.CharField(source="wallet.public_id")
+    destination = PayoutDestinationOutput(source="*")
+    metadata = MetadataField(read_only=True)
+    failure_code = serializers.CharField(allow_null=True, help_text="no_account, account_closed, … when failed.")
+    failure_message = serializers.CharField(allow_null=True)
+    arrival_date = UnixTimestampField(help_text="When the bank is expected to settle it (Unix seconds).")
+    created = UnixTimestampField()
+
+    class Meta:
+        model = Payout
+        fields = [
+            "id",
+            "object",
+            "amount",
+            "currency",
+            "wallet",
+            "status",
+            "destination",
+            "description",
+            "metadata",
+            "failure_code",
+            "failure_message",
+            "arrival_date",
+            "created",
+        ]
+
+
+def payout_representation(payout: Payout) -> dict:
+    return dict(PayoutOutput(payout).data)
