@@ -31,11 +31,12 @@ def run(args: list[str], **overrides: str) -> subprocess.CompletedProcess:
 
 
 def security_settings(**overrides: str) -> dict:
+    """Import the settings module alone (no app loading) in a fresh process with `overrides`."""
     code = (
-        "import json, django; django.setup(); from django.conf import settings; "
+        "import json; from payments_platform import settings; "
         f"print(json.dumps({{name: getattr(settings, name) for name in {SECURITY_SETTINGS!r}}}))"
     )
-    result = run([sys.executable, "-c", code], DJANGO_SETTINGS_MODULE="payments_platform.settings", **overrides)
+    result = run([sys.executable, "-c", code], **overrides)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])
 
