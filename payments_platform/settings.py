@@ -202,6 +202,27 @@ MAX_AMOUNT = 99_999_999_999
 
 WEBHOOK_ALLOW_PRIVATE_URLS = env.bool("WEBHOOK_ALLOW_PRIVATE_URLS", default=False)
 
+# --- Fraud ------------------------------------------------------------------------
+# The checks every assessment runs, in order (dotted paths to `check(context, signals)`);
+# a deployment appends its own. `fraud.checks.test_cards` recognises the simulator's test
+# cards: drop it in production. Other fraud settings and their defaults: fraud/conf.py.
+
+FRAUD_CHECKS = env.list(
+    "FRAUD_CHECKS",
+    default=[
+        "fraud.checks.lists",
+        "fraud.checks.velocity",
+        "fraud.checks.amount_anomaly",
+        "fraud.checks.new_account_large_amount",
+        "fraud.checks.card_ip_country_mismatch",
+        "fraud.checks.distinct_cards",
+        "fraud.checks.repeated_declines",
+        "fraud.checks.test_cards",
+        "fraud.checks.ml_score",
+    ],
+)
+FRAUD_REDIS_URL = env.str("FRAUD_REDIS_URL", default=REDIS_URL)
+
 # --- Static files -----------------------------------------------------------------
 
 STATIC_URL = "static/"

@@ -1,0 +1,81 @@
+"""Membership in the operator-edited allow and block lists, for the lists check and for rules."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from django.db.models import Q
+
+from fraud.models import ListEntry, normalize_list_value
+from fraud.rules import LIST_NAMES
+
+# Which signals are looked up on the lists of each kind.
+KIND_SIGNALS = {
+    ListEntry.Kind.CARD_FINGERPRINT: ("card_fingerprint",),
+    ListEntry.Kind.EMAIL: ("email",),
+    ListEntry.Kind.EMAIL_DOMAIN: ("email_domain",),
+    ListEntry.Kind.IP: ("ip",),
+    ListEntry.Kind.COUNTRY: ("card_country", "ip_country"),
+}
+
+
+def list_name(kind: str, action: str) -> str:
+    for name, (list_kind, list_action) in LIST_NAMES.items():
+        if list_kind == kind and list_action == action:
+            return name
+    raise KeyError((kind, action))
+
+
+def _normalized(kind: str, value) -> str | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return normalize_list_value(kind=kind, value=value)
+    except ValueError:
+        return None
+
+
+def candidates(signals: Mapping) -> dict[str, set[str]]:
+    """The normalized values of these signals, per list kind."""
+    found: dict[str, set[str]] = {}
+    for kind, names in KIND_SIGNALS.items():
+        values = {_normalized(kind, signals.get(name)) for name in names}
+        values.discard(None)
+        if values:
+            found[kind] = values
+    return found
+
+
+def list_hits(values_by_kind: Mapping[str, set[str]]) -> dict[str, list[str]]:
+    """{list name: [values on it]} for these values, in one query."""
+    condition = Q()
+    for kind, values in values_by_kind.items():
+        condition |= Q(kind=kind, value__in=sorted(values))
+    if not condition:
+        return {}
+    hits: dict[str, list[str]] = {}
+    for kind, action, value in ListEntry.objects.filter(condition).values_list("kind", "list_action", "value"):
+        hits.setdefault(list_name(kind, action), []).append(value)
+    return hits
+
+
+class ListLookup:
+    """Answers `value in @list` for rules: from the lists check's hits when it looked the value up,
+    else with one query per distinct (list, value), cached for this assessment."""
+
+    def __init__(self, signals: Mapping):
+        self.known = candidates(signals) if "list_hits" in signals else {}
+        self.hits = signals.get("list_hits") or {}
+        self.cache: dict[tuple[str, str], bool] = {}
+
+    def __call__(self, name: str, value) -> bool:
+        kind, action = LIST_NAMES[name]
+        normalized = _normalized(kind, value) if isinstance(value, str) else None
+        if normalized is None:
+            return False
+        if normalized in self.known.get(kind, ()):
+            return normalized in self.hits.get(name, ())
+        key = (name, normalized)
+        if key not in self.cache:
+            self.cache[key] = ListEntry.objects.filter(kind=kind, list_action=action, value=normalized).exists()
+        return self.cache[key]
