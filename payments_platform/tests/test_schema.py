@@ -78,3 +78,12 @@ def test_user_object_type_is_documented_as_a_constant(schema):
     user = schema["components"]["schemas"]["UserOutput"]
 
     assert user["properties"]["object"]["const"] == "user"
+
+
+def test_swagger_ui_loads_its_assets_from_our_own_static_files(api_client):
+    response = api_client.get("/v1/docs")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "swagger-ui-dist" in html
+    assert "cdn.jsdelivr.net" not in html
