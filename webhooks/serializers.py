@@ -53,6 +53,9 @@ class WebhookEndpointOutput(serializers.ModelSerializer):
     id = serializers.CharField(source="public_id", read_only=True)
     object = ConstantField("webhook_endpoint")
     metadata = MetadataField(read_only=True)
+    # Plain strings, not enums: drf-spectacular hoists enums into components named after the field,
+    # and several apps have a differently-valued `status`.
+    status = serializers.CharField(read_only=True, help_text="`enabled` or `disabled`.")
     created = UnixTimestampField()
 
     class Meta:
@@ -155,6 +158,7 @@ class WebhookDeliveryOutput(serializers.ModelSerializer):
     next_attempt_at = OptionalUnixTimestampField(help_text="When the next retry is due; null once it has ended.")
     last_attempt_at = OptionalUnixTimestampField()
     attempts = WebhookAttemptOutput(many=True, read_only=True)
+    status = serializers.CharField(read_only=True, help_text="`pending`, `succeeded`, `failed` or `canceled`.")
     created = UnixTimestampField()
 
     class Meta:
