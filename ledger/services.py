@@ -3,18 +3,21 @@
 See `ledger.models` for the sign convention: a line's amount is signed, + debit / - credit.
 """
 
+import json
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Case, F, Value, When
+from django.utils import timezone
 
 from accounts.services import audit_log_record
 from ledger.currencies import is_iso_currency, is_supported_currency
 from ledger.errors import AlreadyReversed, CurrencyMismatch, InsufficientFunds, InvalidEntry, UnbalancedEntry
 from ledger.models import Account, JournalEntry, Posting
 from payments_platform.api.errors import ParameterInvalid
+from payments_platform.api.ids import new_public_id
 
 # purpose -> (account type, may it go negative?). Codes are f"platform:{purpose}:{currency}".
 SYSTEM_ACCOUNT_PURPOSES: dict[str, tuple[str, bool]] = {
@@ -143,7 +146,15 @@ def post_entry(
                 error.account = account
                 raise error
 
-        entry = JournalEntry.objects.create(
+        running = {pk: locked[pk].balance for pk in unique_pks}
+        postings = []
+        for line, pk in zip(lines, pks, strict=True):
+            account = locked[pk]
+            running[pk] += account.normal_sign * line.amount
+            postings.append(
+                Posting(account_id=pk, amount=line.amount, currency=account.currency, balance_after=running[pk])
+            )
+        entry = JournalEntry(
             kind=kind,
             description=description,
             reference=reference,
@@ -152,27 +163,11 @@ def post_entry(
             created_by=created_by,
             request_id=request_id or "",
         )
-        running = {pk: locked[pk].balance for pk in unique_pks}
-        postings = []
-        for line, pk in zip(lines, pks, strict=True):
-            account = locked[pk]
-            running[pk] += account.normal_sign * line.amount
-            postings.append(
-                Posting(
-                    entry=entry,
-                    account_id=pk,
-                    amount=line.amount,
-                    currency=account.currency,
-                    balance_after=running[pk],
-                    created=entry.created,
-                )
-            )
-        Posting.objects.bulk_create(postings)
-        changed = [pk for pk in unique_pks if deltas[pk] != 0]
-        if changed:
-            Account.objects.filter(pk__in=changed).update(
-                balance=F("balance") + Case(*(When(pk=pk, then=Value(deltas[pk])) for pk in changed), default=0)
-            )
+        changed = {pk: deltas[pk] for pk in unique_pks if deltas[pk] != 0}
+        if connection.vendor == "postgresql":
+            _write_postgresql(entry, postings, changed)
+        else:
+            _write_orm(entry, postings, changed)
 
     for line in lines:
         if isinstance(line.account, Account):
@@ -182,6 +177,86 @@ def post_entry(
     cached._prefetch_done = True
     entry._prefetched_objects_cache = {"postings": cached}
     return entry
+
+
+def _write_orm(entry: JournalEntry, postings: list[Posting], changed: dict[int, int]) -> None:
+    """Three statements: INSERT entry, INSERT postings, one UPDATE of the balances (SQLite quickstart)."""
+    entry.save(force_insert=True)
+    for posting in postings:
+        posting.entry = entry
+        posting.created = entry.created
+    Posting.objects.bulk_create(postings)
+    if changed:
+        Account.objects.filter(pk__in=list(changed)).update(
+            balance=F("balance") + Case(*(When(pk=pk, then=Value(delta)) for pk, delta in changed.items()), default=0)
+        )
+
+
+# The entry, its postings and the balance updates in one round trip (data-modifying CTEs). The
+# benchmark `benchmarks/ledger_post.py` sends this same statement by hand; keep the two in step.
+_WRITE_SQL = """
+WITH entry AS (
+    INSERT INTO ledger_journalentry
+        (public_id, kind, description, reference, reverses_id, metadata, created_by_id, request_id, created)
+    VALUES (%s, %s, %s, %s, %s, %s::jsonb, %s, %s, %s)
+    RETURNING id
+), postings AS (
+    INSERT INTO ledger_posting (entry_id, account_id, amount, currency, balance_after, created)
+    SELECT entry.id, line.account_id, line.amount, line.currency, line.balance_after, %s
+      FROM entry,
+           unnest(%s::bigint[], %s::bigint[], %s::varchar[], %s::bigint[])
+               WITH ORDINALITY AS line(account_id, amount, currency, balance_after, n)
+     ORDER BY line.n
+    RETURNING id
+), balances AS (
+    UPDATE ledger_account SET balance = ledger_account.balance + change.delta
+      FROM unnest(%s::bigint[], %s::bigint[]) AS change(id, delta)
+     WHERE ledger_account.id = change.id
+)
+SELECT (SELECT id FROM entry), (SELECT array_agg(id ORDER BY id) FROM postings)
+"""
+
+
+def _write_postgresql(entry: JournalEntry, postings: list[Posting], changed: dict[int, int]) -> None:
+    """The same writes as `_write_orm` in one statement: the transfer path is hot, round trips count.
+
+    Posting ids follow the order of the lines (the INSERT ... SELECT is ordered), so the returned
+    ids, sorted, map back onto `postings`.
+    """
+    entry.public_id = new_public_id("je")
+    entry.created = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _WRITE_SQL,
+            [
+                entry.public_id,
+                entry.kind,
+                entry.description,
+                entry.reference,
+                entry.reverses_id,
+                json.dumps(entry.metadata),
+                entry.created_by_id,
+                entry.request_id,
+                entry.created,
+                entry.created,
+                [posting.account_id for posting in postings],
+                [posting.amount for posting in postings],
+                [posting.currency for posting in postings],
+                [posting.balance_after for posting in postings],
+                list(changed),
+                list(changed.values()),
+            ],
+        )
+        entry_id, posting_ids = cursor.fetchone()
+    entry.pk = entry_id
+    entry._state.adding = False
+    entry._state.db = connection.alias
+    for posting, posting_id in zip(postings, posting_ids, strict=True):
+        posting.pk = posting_id
+        posting.entry = entry
+        posting.created = entry.created
+        posting._state.adding = False
+        posting._state.db = connection.alias
 
 
 def reverse_entry(*, entry: JournalEntry, description: str = "", created_by=None, request_id: str = "") -> JournalEntry:
