@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 import structlog
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounts.services import audit_log_record
@@ -81,36 +81,46 @@ def wallet_post_entry(
     account's lock, so a statement is exact under any concurrency. Cost: post_entry's statements
     plus one bulk INSERT.
 
-    Opens no savepoint of its own: call it inside the use case's `transaction.atomic()`; an
-    error raised here dooms that transaction (wrap the call in an inner `atomic()` to recover).
+    Inside a caller's transaction it adds no savepoint of its own (post_entry has one: a refused
+    entry leaves the caller's transaction usable, so a caller may catch `InsufficientFunds`);
+    outside one it opens a transaction, so the entry and its statement lines commit together.
     """
     ledger_lines = [_ledger_line(line) for line in wallet_lines] + list(lines)
-    with transaction.atomic(savepoint=False):
-        entry = post_entry(
-            lines=ledger_lines,
-            kind=kind,
-            description=description,
-            reference=reference,
-            metadata=metadata,
-            created_by=created_by,
-            request_id=request_id,
+    entry_fields = {
+        "kind": kind,
+        "description": description,
+        "reference": reference,
+        "metadata": metadata,
+        "created_by": created_by,
+        "request_id": request_id,
+    }
+    if connection.in_atomic_block:
+        return _post_with_statement(wallet_lines, ledger_lines, entry_fields)
+    with transaction.atomic():
+        return _post_with_statement(wallet_lines, ledger_lines, entry_fields)
+
+
+def _post_with_statement(
+    wallet_lines: Sequence[WalletLine], ledger_lines: list[Line], entry_fields: dict
+) -> tuple[JournalEntry, list[BalanceTransaction]]:
+    entry = post_entry(lines=ledger_lines, **entry_fields)
+    description = entry_fields["description"]
+    postings = list(entry.postings.all())  # in line order, from post_entry's cache: no query
+    balance_transactions = [
+        BalanceTransaction(
+            wallet=line.wallet,
+            posting=posting,
+            amount=-posting.amount,  # credit-normal: a credit (negative posting) is money in
+            currency=posting.currency,
+            type=line.type,
+            description=line.description or description,
+            source=line.source or entry.public_id,
+            balance_after=posting.balance_after,
+            created=entry.created,
         )
-        postings = list(entry.postings.all())  # in line order, from post_entry's cache: no query
-        balance_transactions = [
-            BalanceTransaction(
-                wallet=line.wallet,
-                posting=posting,
-                amount=-posting.amount,  # credit-normal: a credit (negative posting) is money in
-                currency=posting.currency,
-                type=line.type,
-                description=line.description or description,
-                source=line.source or entry.public_id,
-                balance_after=posting.balance_after,
-                created=entry.created,
-            )
-            for line, posting in zip(wallet_lines, postings, strict=False)
-        ]
-        BalanceTransaction.objects.bulk_create(balance_transactions)
+        for line, posting in zip(wallet_lines, postings, strict=False)
+    ]
+    BalanceTransaction.objects.bulk_create(balance_transactions)
     return entry, balance_transactions
 
 
