@@ -208,7 +208,7 @@ def _compare(label: str, ids, pick, threads: int, seconds: float) -> tuple[float
 
 
 def _seed_postings(ids: list[int], count: int) -> None:
-    """`count` postings (count/2 balanced entries between random accounts) in four set-based statements.
+    """`count` postings (count/2 balanced entries between two different random accounts), set-based.
 
     Triggers are switched off for the seeding session (`session_replication_role = replica`, superuser
     only): the deferred zero-sum trigger would otherwise run once per row at COMMIT. The seed is
@@ -219,11 +219,17 @@ def _seed_postings(ids: list[int], count: int) -> None:
     with _psycopg_connect() as conn:
         conn.execute("SET session_replication_role = replica")
         conn.execute(
+            "CREATE TEMP TABLE seed_accounts AS SELECT ordinality::int AS k, id"
+            " FROM unnest(%s::bigint[]) WITH ORDINALITY AS id",
+            [ids],
+        )
+        conn.execute("CREATE UNIQUE INDEX ON seed_accounts (k)")
+        conn.execute(
             "CREATE TEMP TABLE seed_lines AS"
-            " SELECT g AS n, %s::bigint[] AS ids, 1 + floor(random() * 999)::bigint AS amount,"
-            " 1 + floor(random() * %s)::int AS a, floor(random() * (%s - 1))::int AS offset_b"
-            " FROM generate_series(1, %s) g",
-            [ids, len(ids), len(ids), entries],
+            " SELECT g AS n, 1 + floor(random() * 999)::bigint AS amount, a, 1 + (a + b) %% %s AS b"
+            " FROM (SELECT g, 1 + floor(random() * %s)::int AS a, floor(random() * (%s - 1))::int AS b"
+            "       FROM generate_series(1, %s) g) r",
+            [len(ids), len(ids), len(ids), entries],
         )
         conn.execute(
             "CREATE TEMP TABLE seed_entries AS WITH e AS ("
@@ -236,11 +242,11 @@ def _seed_postings(ids: list[int], count: int) -> None:
             "INSERT INTO ledger_posting (entry_id, account_id, amount, currency, balance_after, created)"
             " SELECT entry_id, account_id, amount, 'usd',"
             "        acc.balance - SUM(amount) OVER (PARTITION BY account_id ORDER BY entry_id, side), now()"
-            " FROM (SELECT e.id AS entry_id, 0 AS side, s.ids[s.a] AS account_id, s.amount"
-            "         FROM seed_lines s JOIN seed_entries e USING (n)"
+            " FROM (SELECT e.id AS entry_id, 0 AS side, sa.id AS account_id, s.amount"
+            "         FROM seed_lines s JOIN seed_entries e USING (n) JOIN seed_accounts sa ON sa.k = s.a"
             "       UNION ALL"
-            "       SELECT e.id, 1, s.ids[1 + (s.a + s.offset_b) %% cardinality(s.ids)], -s.amount"
-            "         FROM seed_lines s JOIN seed_entries e USING (n)) lines"
+            "       SELECT e.id, 1, sb.id, -s.amount"
+            "         FROM seed_lines s JOIN seed_entries e USING (n) JOIN seed_accounts sb ON sb.k = s.b) lines"
             " JOIN ledger_account acc ON acc.id = lines.account_id"
             " ORDER BY entry_id, side"
         )

@@ -153,7 +153,7 @@ def run_check(check: Check, *, limit: int) -> CheckResult:
     started = time.perf_counter()
     with connection.cursor() as cursor:
         cursor.execute(f"{check.sql} LIMIT %s", [limit])
-        columns = [column.name for column in cursor.description]
+        columns = [column[0] for column in cursor.description]  # DB-API: name first, on every backend
         rows = cursor.fetchall()
     discrepancies = [{key: _plain(value) for key, value in zip(columns[:-1], row[:-1], strict=True)} for row in rows]
     count = rows[0][-1] if rows else 0
