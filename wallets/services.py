@@ -231,10 +231,10 @@ def transfer_create(
     Raises, before writing anything: `WalletMissing` (404, param "source_wallet") for a source
     that is unknown or not the user's; `WalletMissing` (404, param "destination_wallet") for an
     unknown destination; `TransferSameWallet` and `CurrencyMismatch` (400, param
-    "destination_wallet"). Then, in one transaction: one ledger entry (kind "transfer",
-    reference the transfer id) or `InsufficientFunds` (400) with nothing written; the transfer;
-    one balance transaction per wallet (transfer_out, transfer_in); a `transfer.created` event
-    for the sender and, when another user, one for the recipient.
+    "destination_wallet"). Then, in one transaction: a `transfer.created` event for the sender
+    and, when another user, one for the recipient; one ledger entry (kind "transfer", reference
+    the transfer id) or `InsufficientFunds` (400) with nothing written, events included; one
+    balance transaction per wallet (transfer_out, transfer_in); the transfer.
 
     Cost: one SELECT for both wallets, the ledger's statements, one INSERT for the transfer, one
     bulk INSERT for the statement lines, and the events'.
@@ -257,10 +257,29 @@ def transfer_create(
             param="destination_wallet",
         )
 
-    transfer_id = new_public_id("tr")
-    metadata = metadata or {}
+    transfer = Transfer(
+        public_id=new_public_id("tr"),
+        source_wallet=source,
+        destination_wallet=destination,
+        sender=user,
+        recipient_id=destination.user_id,
+        amount=amount,
+        currency=source.currency,
+        description=description,
+        metadata=metadata or {},
+        created=timezone.now(),
+    )
+    transfer_id = transfer.public_id
     with transaction.atomic():
-        entry, _ = wallet_post_entry(
+        # The events go first: they take no account lock, so the wallets' row locks (taken by
+        # post_entry) are held for as few statements as possible. A refused entry rolls them back.
+        representation = transfer_representation(transfer)
+        event_record(user=user, event_type="transfer.created", data_object=representation, request_id=request_id)
+        if destination.user_id != user.pk:
+            event_record(
+                user=destination.user, event_type="transfer.created", data_object=representation, request_id=request_id
+            )
+        transfer.entry, _ = wallet_post_entry(
             wallet_lines=[
                 WalletLine(
                     wallet=source,
@@ -284,25 +303,7 @@ def transfer_create(
             created_by=user,
             request_id=request_id,
         )
-        transfer = Transfer.objects.create(
-            public_id=transfer_id,
-            source_wallet=source,
-            destination_wallet=destination,
-            sender=user,
-            recipient_id=destination.user_id,
-            amount=amount,
-            currency=source.currency,
-            description=description,
-            metadata=metadata,
-            entry=entry,
-            created=entry.created,
-        )
-        representation = transfer_representation(transfer)
-        event_record(user=user, event_type="transfer.created", data_object=representation, request_id=request_id)
-        if destination.user_id != user.pk:
-            event_record(
-                user=destination.user, event_type="transfer.created", data_object=representation, request_id=request_id
-            )
+        transfer.save(force_insert=True)
     logger.info("transfer_created", transfer=transfer_id, amount=amount, currency=transfer.currency)
     return transfer
 

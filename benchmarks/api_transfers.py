@@ -1,0 +1,301 @@
+"""End-to-end transfer throughput: authenticated `POST /v1/transfers` through gunicorn, against
+the in-process `post_entry` rate for the same work.
+
+What it does, all on loopback:
+
+1. Creates and migrates its own database (default pp_transfers_bench), then opens `--wallets`
+   usd wallets, one user each, through `wallet_create`, each funded through the ledger
+   (`wallet_adjust`) with enough money that transfers never run out.
+2. Starts gunicorn with the production settings (DEBUG=false, HTTPS_ONLY=false, a real
+   SECRET_KEY, persistent database connections, `--workers`, default 2 * cores + 1) and waits
+   for /health.
+3. Runs `--clients` concurrent HTTP clients (threads, one keep-alive httpx.Client each) for
+   `--seconds`: each request is a transfer of 1-100 cents between two random wallets, sent with
+   the source owner's bearer token. It prints transfers/s and p50/p95/p99 latency, and checks
+   that every 201 is a transfer in the database.
+4. In the same run, in this process, the same number of threads call `ledger.services.post_entry`
+   (the ledger core alone: two lines between two random wallets' accounts) and then
+   `wallets.services.transfer_create` (the whole use case without HTTP) for `--seconds` each,
+   and prints their rates and the ratio API / post_entry.
+
+The load generator, gunicorn and PostgreSQL share the machine's cores, so the API figure is a
+floor for what a separate load generator would measure.
+
+    .venv/bin/python benchmarks/api_transfers.py [--seconds 10] [--clients 16] [--wallets 200] [--workers N]
+"""
+
+import argparse
+import os
+import random
+import shlex
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "payments_platform.settings")
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/pp_transfers_bench")
+os.environ.setdefault("SECRET_KEY", "benchmark-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz")
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/5")
+os.environ["DEBUG"] = "false"
+os.environ["HTTPS_ONLY"] = "false"
+os.environ.setdefault("LOG_LEVEL", "WARNING")
+
+FUNDING = 10**10  # per wallet: far more than any run can move
+
+
+def _create_database() -> None:
+    import psycopg
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    with psycopg.connect(
+        host=database["HOST"], port=database["PORT"], user=database["USER"], dbname="postgres", autocommit=True
+    ) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database["NAME"]]).fetchone():
+            conn.execute(f'CREATE DATABASE "{database["NAME"]}"')
+
+
+def _seed_wallets(count: int):
+    """`count` funded usd wallets, one new user each; returns (wallet, bearer token) pairs."""
+    from rest_framework_simplejwt.tokens import RefreshToken
+
+    from accounts.models import User
+    from wallets.services import wallet_adjust, wallet_create
+
+    run = f"{int(time.time())}-{random.randrange(10**6)}"
+    users = User.objects.bulk_create(
+        [User(email=f"bench-{run}-{index}@example.com", password="!") for index in range(count)]
+    )
+    seeded = []
+    for user in users:
+        wallet = wallet_create(user=user, currency="usd")
+        wallet_adjust(wallet=wallet, amount=FUNDING, reason="benchmark funding")
+        seeded.append((wallet, str(RefreshToken.for_user(user).access_token)))
+    return seeded
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _start_gunicorn(port: int, workers: int) -> subprocess.Popen:
+    env = {**os.environ, "PORT": str(port), "GUNICORN_WORKERS": str(workers)}
+    process = subprocess.Popen(
+        [
+            str(ROOT / ".venv" / "bin" / "gunicorn"),
+            "payments_platform.wsgi:application",
+            "--config",
+            str(ROOT / "gunicorn.conf.py"),
+            "--bind",
+            f"127.0.0.1:{port}",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    import httpx
+
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"gunicorn exited with status {process.returncode}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
+                return process
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    process.terminate()
+    raise SystemExit("gunicorn did not answer /health within 30 s")
+
+
+def _drive_api(base_url: str, seeded, clients: int, seconds: float, warmup: float):
+    """Run `clients` threads of transfers; return (latencies of 201s in seconds, status counts, transfer ids)."""
+    import httpx
+
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    transfer_ids: list[str] = []
+    lock = threading.Lock()
+    start = threading.Barrier(clients + 1)
+    timing = {}
+
+    def client(index: int) -> None:
+        rng = random.Random(index)
+        mine_latencies, mine_statuses, mine_ids = [], {}, []
+        with httpx.Client(base_url=base_url, timeout=30) as http:
+            start.wait()
+            measure_from = timing["start"] + warmup
+            stop_at = measure_from + seconds
+            while (now := time.monotonic()) < stop_at:
+                (source, token), (destination, _) = rng.sample(seeded, 2)
+                began = time.perf_counter()
+                response = http.post(
+                    "/v1/transfers",
+                    json={
+                        "source_wallet": source.public_id,
+                        "destination_wallet": destination.public_id,
+                        "amount": rng.randint(1, 100),
+                    },
+                    headers={"Authorization": f"Bearer {token}"},
+                )
+                elapsed = time.perf_counter() - began
+                if now < measure_from:
+                    continue  # warm-up: workers open their database connections
+                mine_statuses[response.status_code] = mine_statuses.get(response.status_code, 0) + 1
+                if response.status_code == 201:
+                    mine_latencies.append(elapsed)
+                    mine_ids.append(response.json()["data"]["id"])
+        with lock:
+            latencies.extend(mine_latencies)
+            transfer_ids.extend(mine_ids)
+            for status, count in mine_statuses.items():
+                statuses[status] = statuses.get(status, 0) + count
+
+    threads = [threading.Thread(target=client, args=(index,)) for index in range(clients)]
+    for thread in threads:
+        thread.start()
+    timing["start"] = time.monotonic()
+    start.wait()
+    for thread in threads:
+        thread.join()
+    return latencies, statuses, transfer_ids
+
+
+def _in_process_rate(seeded, threads: int, seconds: float, work) -> float:
+    """Operations per second of `work(rng, seeded)` from `threads` threads, each with its own connection."""
+    from django.db import connection
+
+    counts = [0] * threads
+    barrier = threading.Barrier(threads + 1)
+    stop = threading.Event()
+
+    def worker(index: int) -> None:
+        rng = random.Random(1000 + index)
+        try:
+            barrier.wait()
+            while not stop.is_set():
+                work(rng, seeded)
+                counts[index] += 1
+        finally:
+            connection.close()
+
+    pool = [threading.Thread(target=worker, args=(index,)) for index in range(threads)]
+    for thread in pool:
+        thread.start()
+    barrier.wait()
+    began = time.perf_counter()
+    time.sleep(seconds)
+    stop.set()
+    for thread in pool:
+        thread.join()
+    return sum(counts) / (time.perf_counter() - began)
+
+
+def _post_entry_work(rng, seeded) -> None:
+    from ledger.services import credit, debit, post_entry
+
+    (source, _), (destination, _) = rng.sample(seeded, 2)
+    amount = rng.randint(1, 100)
+    post_entry(
+        lines=[debit(source.available_account_id, amount), credit(destination.available_account_id, amount)],
+        kind="transfer",
+        description="benchmark",
+    )
+
+
+def _transfer_create_work(rng, seeded) -> None:
+    from wallets.services import transfer_create
+
+    (source, _), (destination, _) = rng.sample(seeded, 2)
+    transfer_create(
+        user=source.user,
+        source_wallet=source.public_id,
+        destination_wallet=destination.public_id,
+        amount=rng.randint(1, 100),
+    )
+
+
+def _percentile(sorted_values: list[float], fraction: float) -> float:
+    if not sorted_values:
+        return float("nan")
+    index = min(len(sorted_values) - 1, max(0, round(fraction * len(sorted_values)) - 1))
+    return sorted_values[index]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=10.0, help="Measured duration of each run (default 10).")
+    parser.add_argument("--warmup", type=float, default=2.0, help="Unmeasured warm-up before the API run (default 2).")
+    parser.add_argument("--clients", type=int, default=16, help="Concurrent HTTP clients / in-process threads.")
+    parser.add_argument("--wallets", type=int, default=200, help="Wallets to transfer among (default 200).")
+    parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) * 2 + 1, help="gunicorn workers.")
+    args = parser.parse_args()
+
+    import django
+
+    _create_database()
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from wallets.models import Transfer
+
+    call_command("migrate", verbosity=0)
+    print(
+        f"database {connection.settings_dict['NAME']}, {os.cpu_count()} CPU(s), gunicorn workers {args.workers}, "
+        f"{args.clients} clients, {args.wallets} wallets, {args.seconds:g} s per run",
+        flush=True,
+    )
+    seeded = _seed_wallets(args.wallets)
+    connection.close()
+
+    port = _free_port()
+    server = _start_gunicorn(port, args.workers)
+    try:
+        latencies, statuses, transfer_ids = _drive_api(
+            f"http://127.0.0.1:{port}", seeded, args.clients, args.seconds, args.warmup
+        )
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    latencies.sort()
+    api_rate = len(latencies) / args.seconds
+    stored = Transfer.objects.filter(public_id__in=transfer_ids).count()
+    print(f"\nAPI  POST /v1/transfers over HTTP (gunicorn, {args.workers} workers, {args.clients} clients)")
+    print(f"  transfers/s      {api_rate:10.1f}   ({len(latencies)} succeeded in {args.seconds:g} s)")
+    p50, p95, p99 = (_percentile(latencies, fraction) * 1000 for fraction in (0.50, 0.95, 0.99))
+    mean = statistics.fmean(latencies or [0]) * 1000
+    print(f"  latency ms       p50 {p50:.1f}   p95 {p95:.1f}   p99 {p99:.1f}   mean {mean:.1f}")
+    print(f"  responses        {dict(sorted(statuses.items()))}")
+    print(f"  201s found as transfers in the database: {stored}/{len(transfer_ids)}")
+
+    post_entry_rate = _in_process_rate(seeded, args.clients, args.seconds, _post_entry_work)
+    service_rate = _in_process_rate(seeded, args.clients, args.seconds, _transfer_create_work)
+    print(f"\nIn process, {args.clients} threads")
+    print(f"  post_entry/s     {post_entry_rate:10.1f}   (ledger core: lock, entry, postings, balances)")
+    print(f"  transfer_create/s{service_rate:10.1f}   (the use case: + wallets, statement lines, transfer, 2 events)")
+    print(f"\nRatio API / post_entry: {api_rate / post_entry_rate:.2f}")
+    print(f"Ratio API / transfer_create: {api_rate / service_rate:.2f}")
+
+    rerun = [
+        "DATABASE_URL=" + shlex.quote(os.environ["DATABASE_URL"]),
+        ".venv/bin/python",
+        "benchmarks/api_transfers.py",
+    ]
+    rerun += ["--seconds", f"{args.seconds:g}", "--clients", str(args.clients), "--wallets", str(args.wallets)]
+    rerun += ["--workers", str(args.workers)]
+    print("\nRerun: " + " ".join(rerun))
+
+
+if __name__ == "__main__":
+    main()
