@@ -7,6 +7,7 @@ from django.contrib import admin, messages
 from django.utils.html import format_html, format_html_join
 
 from fraud import selectors, services
+from fraud.assessment import forget_rules
 from fraud.errors import ReviewAlreadyClosed, ReviewHandlerMissing
 from fraud.models import AssessmentRecord, ListEntry, Review, RiskModel, Rule
 from payments_platform.admin import ReadOnlyAdmin
@@ -29,6 +30,18 @@ class RuleAdmin(admin.ModelAdmin):
     list_editable = ["enabled"]
     search_fields = ["name", "expression"]
     ordering = ["action", "position", "id"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        forget_rules()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        forget_rules()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        forget_rules()
 
 
 @admin.register(ListEntry)

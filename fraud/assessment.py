@@ -8,6 +8,8 @@ keeping it in the feature log (`assessment_record`) are the caller's next steps.
 from __future__ import annotations
 
 import functools
+import math
+import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -164,12 +166,34 @@ def _run_checks(context: RiskContext, signals: dict) -> dict[str, int]:
     return floors
 
 
+_rules_lock = threading.Lock()
+_rules_cache: dict = {"rows": None, "loaded_at": -math.inf}
+
+
+def enabled_rules() -> list[tuple[str, str, str]]:
+    """(name, expression, reason) of the enabled rules in evaluation order; cached FRAUD_RULES_CACHE_SECONDS."""
+    now = time.monotonic()
+    rows = _rules_cache["rows"]
+    if rows is not None and now - _rules_cache["loaded_at"] < conf.rules_cache_seconds():
+        return rows
+    queryset = Rule.objects.filter(enabled=True).order_by("action", "position", "id")
+    rows = list(queryset.values_list("name", "expression", "reason"))
+    with _rules_lock:
+        _rules_cache["rows"], _rules_cache["loaded_at"] = rows, now
+    return rows
+
+
+def forget_rules() -> None:
+    """Drop this process's cached rules (after a rule is saved or deleted here)."""
+    with _rules_lock:
+        _rules_cache["rows"], _rules_cache["loaded_at"] = None, -math.inf
+
+
 def _decide(signals: dict) -> tuple[str, list[str], str | None]:
     """Rules in the order allow, block, review (then position, id); the first match decides."""
     lookup = ListLookup(signals)
     outcome = {"allow": "authorized", "block": "blocked", "review": "manual_review"}
-    rules = Rule.objects.filter(enabled=True).order_by("action", "position", "id")
-    for name, expression, reason in rules.values_list("name", "expression", "reason"):
+    for name, expression, reason in enabled_rules():
         try:
             parsed = _parsed(expression)
         except RuleSyntaxError:
@@ -186,7 +210,7 @@ def assess(*, context: RiskContext) -> Assessment:
 
     Writes nothing. Never raises for a missing data source: a check whose source is down
     (Redis for velocity) is named in `signals["missing"]` and the rest still decide.
-    Costs one query for the lists, one for the rules, one Redis round trip, and a cached model.
+    Costs one query for the lists, one Redis round trip, and the cached rules and model.
     """
     signals = base_signals(context)
     floors = _run_checks(context, signals)

@@ -120,3 +120,11 @@ def large_amount_usd() -> float:
 def model_cache_seconds() -> float:
     """FRAUD_MODEL_CACHE_SECONDS (default 30): how long a process keeps the active risk model in memory."""
     return float(_get("FRAUD_MODEL_CACHE_SECONDS", 30))
+
+
+def rules_cache_seconds() -> float:
+    """FRAUD_RULES_CACHE_SECONDS (default 5): how long a process keeps the enabled rules in memory.
+
+    An edit in admin reaches the process that saved it at once and every other process within this delay.
+    """
+    return float(_get("FRAUD_RULES_CACHE_SECONDS", 5))

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from django.db.models import Q
-
 from fraud.models import ListEntry, normalize_list_value
 from fraud.rules import LIST_NAMES
 
@@ -47,15 +45,15 @@ def candidates(signals: Mapping) -> dict[str, set[str]]:
 
 
 def list_hits(values_by_kind: Mapping[str, set[str]]) -> dict[str, list[str]]:
-    """{list name: [values on it]} for these values, in one query."""
-    condition = Q()
-    for kind, values in values_by_kind.items():
-        condition |= Q(kind=kind, value__in=sorted(values))
-    if not condition:
+    """{list name: [values on it]} for these values, in one indexed query on `value`."""
+    every_value = set().union(*values_by_kind.values()) if values_by_kind else set()
+    if not every_value:
         return {}
     hits: dict[str, list[str]] = {}
-    for kind, action, value in ListEntry.objects.filter(condition).values_list("kind", "list_action", "value"):
-        hits.setdefault(list_name(kind, action), []).append(value)
+    rows = ListEntry.objects.filter(value__in=sorted(every_value)).values_list("kind", "list_action", "value")
+    for kind, action, value in rows:
+        if value in values_by_kind.get(kind, ()):
+            hits.setdefault(list_name(kind, action), []).append(value)
     return hits
 
 

@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from accounts.services import audit_log_record
 from fraud import scoring
-from fraud.assessment import Assessment, RiskContext, assess, usd_cents
+from fraud.assessment import Assessment, RiskContext, assess, forget_rules, usd_cents
 from fraud.errors import ReviewAlreadyClosed, ReviewHandlerMissing
 from fraud.models import AssessmentRecord, ListEntry, Review, RiskModel, Rule, normalize_list_value
 from fraud.selectors import review_representation
@@ -173,6 +173,7 @@ def rule_create(
     )
     rule.full_clean()
     rule.save()
+    forget_rules()
     return rule
 
 

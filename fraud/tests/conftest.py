@@ -14,8 +14,9 @@ CLOSED_PORT_REDIS_URL = "redis://127.0.0.1:1/0"
 
 
 @pytest.fixture(autouse=True)
-def _fresh_fraud_state():
-    """Each test starts with no velocity counters, no cached model and no registered handlers."""
+def _fresh_fraud_state(settings):
+    """Each test starts with no velocity counters, no cached model or rules and no registered handlers."""
+    settings.FRAUD_RULES_CACHE_SECONDS = 0
     velocity.reset_clients()
     scoring.forget_active_model()
     _wipe_velocity_keys()

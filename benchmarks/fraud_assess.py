@@ -1,0 +1,153 @@
+"""Fraud assessment overhead: assessments per second, and the latency a caller adds per confirm.
+
+Runs in-process against real PostgreSQL and Redis (a dedicated benchmark database that the
+script creates and migrates), with the default checks, rules and lists:
+
+- `assess` alone (lists query, Redis velocity read, rules, plain-Python model score);
+- the whole per-attempt fraud overhead a confirm/transfer/payout adds: `assess` +
+  `velocity_record` + `assessment_record` (in a transaction, as a caller runs it);
+- the model score alone (plain Python, from the JSON parameters).
+
+Rerun:
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/pp_fraud_bench REDIS_URL=redis://127.0.0.1:6379/6 \\
+        .venv/bin/python benchmarks/fraud_assess.py [--iterations 3000]
+"""
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/pp_fraud_bench")
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/6")
+os.environ.setdefault("SECRET_KEY", "benchmark-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz")
+os.environ.setdefault("DEBUG", "false")
+os.environ.setdefault("HTTPS_ONLY", "false")
+os.environ.setdefault("LOG_LEVEL", "WARNING")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "payments_platform.settings")
+
+
+def ensure_database(url: str) -> None:
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    admin_url = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            connection.execute(f'CREATE DATABASE "{name}"')
+
+
+def percentile(samples: list[float], fraction: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def report(label: str, samples: list[float]) -> None:
+    total = sum(samples)
+    print(
+        f"{label:48} {len(samples) / total:9.0f}/s   mean {statistics.mean(samples) * 1000:6.3f} ms   "
+        f"p50 {percentile(samples, 0.5) * 1000:6.3f} ms   p99 {percentile(samples, 0.99) * 1000:6.3f} ms"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--iterations", type=int, default=3000)
+    arguments = parser.parse_args()
+
+    ensure_database(os.environ["DATABASE_URL"])
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import transaction
+    from django.utils import timezone
+
+    from accounts.models import User
+    from fraud import scoring, velocity
+    from fraud.assessment import RiskContext
+    from fraud.services import assess, assessment_record, blocklist_add, velocity_record
+
+    call_command("migrate", verbosity=0)
+    users = [
+        User.objects.get_or_create(email=f"bench-fraud-{index}@example.com", defaults={"name": "bench"})[0]
+        for index in range(50)
+    ]
+    for index in range(200):
+        blocklist_add(list_kind="card_fingerprint", value=f"fp_blocked_{index}")
+    rng = random.Random(1)
+
+    def context() -> RiskContext:
+        owner = rng.choice(users)
+        return RiskContext(
+            operation=rng.choice(["payment", "payment", "transfer", "payout"]),
+            user_id=owner.pk,
+            account_created=owner.created,
+            email=owner.email,
+            amount=rng.randint(100, 500_000),
+            currency=rng.choice(["usd", "eur", "gbp"]),
+            ip=f"100.{rng.randint(64, 71)}.{rng.randrange(256)}.{rng.randrange(1, 255)}",
+            card_fingerprint=f"fp_{rng.randrange(500)}",
+            card_brand="visa",
+            card_country=rng.choice(["us", "gb", "de"]),
+            card_bin="424242",
+            card_last4="4242",
+        )
+
+    contexts = [context() for _ in range(arguments.iterations)]
+    for warm in contexts[:50]:
+        assess(context=warm)
+
+    assess_samples = []
+    for item in contexts:
+        started = time.perf_counter()
+        assess(context=item)
+        assess_samples.append(time.perf_counter() - started)
+
+    overhead_samples = []
+    for index, item in enumerate(contexts):
+        started = time.perf_counter()
+        assessment = assess(context=item)
+        velocity_record(context=item, declined=assessment.blocked)
+        with transaction.atomic():
+            assessment_record(context=item, assessment=assessment, object_type="benchmark", object_id=f"b_{index}")
+        overhead_samples.append(time.perf_counter() - started)
+
+    features = scoring.features_from_signals(assessment.signals)
+    model = scoring.active_model()
+    score_samples = []
+    for _ in range(arguments.iterations):
+        started = time.perf_counter()
+        scoring.score(model, features)
+        score_samples.append(time.perf_counter() - started)
+
+    print(
+        f"Fraud assessment benchmark: {arguments.iterations} iterations, model {model['version']}, "
+        f"{timezone.now():%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores"
+    )
+    report("assess() (lists + Redis velocity + rules + score)", assess_samples)
+    report("per confirm: assess + velocity_record + log row", overhead_samples)
+    report("model score alone (plain Python, JSON weights)", score_samples)
+
+    from fraud.models import AssessmentRecord
+
+    AssessmentRecord.objects.filter(object_type="benchmark").delete()
+    client = velocity._client().redis
+    keys = list(client.scan_iter(match="fraud:*", count=1000))
+    if keys:
+        client.delete(*keys)
+    print(
+        "Rerun: DATABASE_URL=postgres://postgres@127.0.0.1:5432/pp_fraud_bench "
+        "REDIS_URL=redis://127.0.0.1:6379/6 .venv/bin/python benchmarks/fraud_assess.py "
+        f"--iterations {arguments.iterations}"
+    )
+
+
+if __name__ == "__main__":
+    main()
