@@ -20,7 +20,7 @@ install: $(UV)
 	$(UV) sync --frozen --no-dev --inexact
 
 install-dev: $(UV)
-	$(UV) sync --frozen --inexact
+	$(UV) sync --frozen --inexact --group ml
 
 run: install
 	@DEBUG=$${DEBUG:-true} HTTPS_ONLY=$${HTTPS_ONLY:-false} $(BIN)/python manage.py migrate --noinput
