@@ -15,9 +15,11 @@ How a keyed request runs (see `IdempotentMixin`):
 """
 
 import hashlib
+import hmac
 from dataclasses import dataclass
 
 import orjson
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -44,8 +46,13 @@ class ClaimedKey:
 
 
 def fingerprint(body: object) -> str:
+    """A keyed hash (HMAC-SHA256 with SECRET_KEY) of the canonical JSON body.
+
+    Keyed, because bodies can hold low-entropy secrets (a bank account number): a plain
+    hash in the database could be brute-forced offline.
+    """
     canonical = orjson.dumps(body, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
-    return hashlib.sha256(canonical).hexdigest()
+    return hmac.new(settings.SECRET_KEY.encode(), canonical, hashlib.sha256).hexdigest()
 
 
 def validate_key(key: str) -> str:

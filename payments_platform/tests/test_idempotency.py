@@ -3,8 +3,10 @@
 Requests go through a test-only view whose effect is one audit-log row per execution.
 """
 
+import hashlib
 import threading
 
+import orjson
 import pytest
 from django.apps import apps
 from django.db import connection
@@ -182,3 +184,14 @@ def test_two_requests_with_the_same_key_at_the_same_moment_have_exactly_one_effe
     assert sorted(r.get("Idempotent-Replayed") for r in responses if r.has_header("Idempotent-Replayed")) == ["true"]
     assert effect_count() == 1
     assert IdempotencyKey.objects.filter(key="race-key").count() == 1
+
+
+def test_the_stored_request_fingerprint_is_keyed_so_a_body_cannot_be_guessed_from_it(settings):
+    from payments_platform.api.idempotency import fingerprint
+
+    body = {"destination": {"account_number": "000123456789"}}
+    first = fingerprint(body)
+    settings.SECRET_KEY = "another-secret-key-for-this-test-only-0123456789abcdef"
+
+    assert fingerprint(body) != first
+    assert first != hashlib.sha256(orjson.dumps(body, option=orjson.OPT_SORT_KEYS)).hexdigest()
