@@ -228,6 +228,30 @@ FRAUD_CHECKS = env.list(
 )
 FRAUD_REDIS_URL = env.str("FRAUD_REDIS_URL", default=REDIS_URL)
 
+# --- Payments ---------------------------------------------------------------------
+# Card fingerprints are HMAC-SHA256(CARD_FINGERPRINT_KEY, PAN): equal for equal numbers,
+# useless without the key. Connectors, routing and the circuit breaker: docs/payments.md.
+
+CARD_FINGERPRINT_KEY = env.str("CARD_FINGERPRINT_KEY", default="") or f"card-fingerprint:{SECRET_KEY}"
+PAYMENT_SIMULATOR_LATENCY_MS = env.int("PAYMENT_SIMULATOR_LATENCY_MS", default=0)
+PAYMENT_CONNECTORS = {
+    "simulator_a": {
+        "class": "payments.connectors.simulator.SimulatorConnector",
+        # The contract's 4000000000000119 fails with a processing error here only, so routing fails over.
+        "options": {"latency_ms": PAYMENT_SIMULATOR_LATENCY_MS, "technical_failures": ["processing_error"]},
+    },
+    "simulator_b": {
+        "class": "payments.connectors.simulator.SimulatorConnector",
+        "options": {"latency_ms": PAYMENT_SIMULATOR_LATENCY_MS, "technical_failures": []},
+    },
+}
+# Per currency ("*" for any other), the connectors in the order to try; optional rules per entry:
+# "brands" (card brands), "min_amount" / "max_amount" (minor units, inclusive).
+PAYMENT_ROUTING = {"*": [{"connector": "simulator_a"}, {"connector": "simulator_b"}]}
+PAYMENT_CIRCUIT_BREAKER_THRESHOLD = env.int("PAYMENT_CIRCUIT_BREAKER_THRESHOLD", default=5)
+PAYMENT_CIRCUIT_BREAKER_COOL_OFF_SECONDS = env.int("PAYMENT_CIRCUIT_BREAKER_COOL_OFF_SECONDS", default=30)
+PAYMENT_INTENT_CAPTURE_WINDOW_DAYS = 7
+
 # --- Static files -----------------------------------------------------------------
 
 STATIC_URL = "static/"

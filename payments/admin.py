@@ -1,0 +1,73 @@
+"""Read-only admin: payment methods, payment intents (attempts inline), refunds, settlement records."""
+
+from django.contrib import admin
+
+from payments.models import PaymentAttempt, PaymentIntent, PaymentMethod, Refund, SettlementRecord
+from payments_platform.admin import ReadOnlyAdmin
+
+
+@admin.register(PaymentMethod)
+class PaymentMethodAdmin(ReadOnlyAdmin):
+    list_display = ["public_id", "user", "brand", "last4", "exp_month", "exp_year", "country", "created"]
+    list_filter = ["brand"]
+    search_fields = ["public_id", "user__email", "fingerprint", "last4"]
+    exclude = ["vault_token"]
+
+
+class PaymentAttemptInline(admin.TabularInline):
+    model = PaymentAttempt
+    extra = 0
+    can_delete = False
+    fields = [
+        "attempt_number",
+        "connector",
+        "status",
+        "error_code",
+        "decline_code",
+        "latency_ms",
+        "reference",
+        "created",
+    ]
+    readonly_fields = fields
+    ordering = ["attempt_number"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(PaymentIntent)
+class PaymentIntentAdmin(ReadOnlyAdmin):
+    list_display = [
+        "public_id",
+        "user",
+        "amount",
+        "currency",
+        "status",
+        "amount_received",
+        "amount_refunded",
+        "connector",
+        "created",
+    ]
+    list_filter = ["status", "capture_method", "connector", "currency"]
+    search_fields = ["public_id", "user__email", "connector_reference"]
+    list_select_related = ["user"]
+    inlines = [PaymentAttemptInline]
+
+
+@admin.register(Refund)
+class RefundAdmin(ReadOnlyAdmin):
+    list_display = ["public_id", "intent", "amount", "currency", "reason", "status", "connector", "created"]
+    list_filter = ["status", "reason", "connector"]
+    search_fields = ["public_id", "intent__public_id", "user__email", "connector_reference"]
+    list_select_related = ["intent"]
+
+
+@admin.register(SettlementRecord)
+class SettlementRecordAdmin(ReadOnlyAdmin):
+    list_display = ["connector", "type", "reference", "gross", "fee", "net", "currency", "settled_date", "entry"]
+    list_filter = ["connector", "type", "settled_date"]
+    search_fields = ["reference"]
+    list_select_related = ["entry"]

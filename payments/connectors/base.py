@@ -1,0 +1,97 @@
+"""The connector interface: dataclass requests and results, and the `Connector` protocol.
+
+Domain code talks to processors only through this. Every call carries an idempotency key that
+the caller derives deterministically (f"{pi_id}:{attempt_number}", f"{pi_id}:capture", ...), so
+a repeated call (a retried request after a crash) returns the first result instead of acting twice.
+"""
+
+from dataclasses import dataclass
+from typing import Protocol
+
+SUCCEEDED = "succeeded"
+DECLINED = "declined"
+ERROR = "error"
+
+# Technical failures: the payment may be retried on the next connector. Declines never are.
+PROCESSING_ERROR = "processing_error"
+TIMEOUT = "timeout"
+CONNECTOR_UNAVAILABLE = "connector_unavailable"
+
+
+@dataclass(frozen=True)
+class AuthorizeRequest:
+    idempotency_key: str
+    vault_token: str
+    amount: int
+    currency: str
+    capture: bool  # True: authorize and capture in one call (capture_method "automatic")
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class CaptureRequest:
+    idempotency_key: str
+    reference: str  # the charge's reference, from the authorization
+    amount: int
+    currency: str
+
+
+@dataclass(frozen=True)
+class VoidRequest:
+    idempotency_key: str
+    reference: str
+
+
+@dataclass(frozen=True)
+class RefundRequest:
+    idempotency_key: str
+    reference: str  # the charge to refund
+    amount: int
+    currency: str
+
+
+@dataclass(frozen=True)
+class ConnectorResult:
+    """What a connector answered. `status` is succeeded, declined (a business decision, with
+    `decline_code`) or error (technical, with `error_code`: retry elsewhere)."""
+
+    status: str
+    reference: str | None = None
+    decline_code: str | None = None
+    error_code: str | None = None
+    message: str = ""
+    amount: int = 0
+    latency_ms: int = 0
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status == SUCCEEDED
+
+    @property
+    def declined(self) -> bool:
+        return self.status == DECLINED
+
+    @property
+    def technical_failure(self) -> bool:
+        return self.status == ERROR
+
+
+@dataclass(frozen=True)
+class AuthorizeResponse(ConnectorResult):
+    captured: bool = False
+
+
+class Connector(Protocol):
+    name: str
+
+    def authorize(self, request: AuthorizeRequest) -> AuthorizeResponse: ...
+
+    def capture(self, request: CaptureRequest) -> ConnectorResult: ...
+
+    def void(self, request: VoidRequest) -> ConnectorResult: ...
+
+    def refund(self, request: RefundRequest) -> ConnectorResult: ...
+
+    def retrieve(self, idempotency_key: str) -> ConnectorResult | None:
+        """The result of the call made with `idempotency_key`, or None if the connector never got it."""
+        ...

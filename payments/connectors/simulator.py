@@ -1,0 +1,262 @@
+"""The simulator connector: a pretend card processor implementing the contract's test cards.
+
+It stands for an external system: its vault and its ledger of calls (`SimulatorVaultCard`,
+`SimulatorOperation`) are its own tables, and it answers a repeated idempotency key with the
+first result, as a real processor does. It never sees or keeps a card number, only the vault
+token and the behaviour the test card was given at tokenization.
+
+Options (PAYMENT_CONNECTORS[name]["options"]): `latency_ms` (sleep per call), `technical_failures`
+(behaviours that fail here with a processing error: "processing_error" on simulator_a only, so
+4000000000000119 fails over), `available` (False: every call fails with connector_unavailable),
+`fee_percent` / `fee_fixed` / `refund_fee` (its settlement fees).
+"""
+
+import secrets
+import time
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db import IntegrityError, transaction
+
+from payments.connectors.base import (
+    CONNECTOR_UNAVAILABLE,
+    DECLINED,
+    ERROR,
+    PROCESSING_ERROR,
+    SUCCEEDED,
+    AuthorizeRequest,
+    AuthorizeResponse,
+    CaptureRequest,
+    ConnectorResult,
+    RefundRequest,
+    VoidRequest,
+)
+from payments.models import SimulatorOperation, SimulatorVaultCard
+
+# The contract's test cards -> behaviour. Any other valid number succeeds.
+TEST_CARDS = {
+    "4242424242424242": "succeed",
+    "5555555555554444": "succeed",
+    "4000000000000002": "generic_decline",
+    "4000000000009995": "insufficient_funds",
+    "4000000000000069": "expired_card",
+    "4000000000000127": "incorrect_cvc",
+    "4000000000000119": "processing_error",
+    # Fraud screening blocks / reviews these before they reach a connector (fraud app); here they succeed.
+    "4100000000000019": "fraud_highest",
+    "4000000000009235": "fraud_elevated",
+}
+DECLINES = {"generic_decline", "insufficient_funds", "expired_card", "incorrect_cvc"}
+DECLINE_MESSAGES = {
+    "generic_decline": "Your card was declined.",
+    "insufficient_funds": "Your card has insufficient funds.",
+    "expired_card": "Your card has expired.",
+    "incorrect_cvc": "Your card's security code is incorrect.",
+}
+COUNTRIES = {"jcb": "JP", "unionpay": "CN"}
+
+
+@dataclass(frozen=True)
+class VaultCard:
+    token: str
+    country: str
+
+
+def vault_tokenize(*, number: str, brand: str) -> VaultCard:
+    """Store the card's behaviour under a fresh token (tok_sim_…) and return it with the issuing country.
+
+    The number is read here to pick the behaviour and last4, then dropped: only the token,
+    behaviour, brand, country and last4 are written.
+    """
+    behaviour = TEST_CARDS.get(number, "succeed")
+    country = COUNTRIES.get(brand, "US")
+    token = "tok_sim_" + secrets.token_urlsafe(18)
+    SimulatorVaultCard.objects.create(token=token, behaviour=behaviour, brand=brand, country=country, last4=number[-4:])
+    return VaultCard(token=token, country=country)
+
+
+def _percent_fee(amount: int, percent: str, fixed: int) -> int:
+    fee = (Decimal(amount) * Decimal(percent) / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP) + fixed
+    return min(int(fee), amount)
+
+
+class SimulatorConnector:
+    def __init__(
+        self,
+        *,
+        name: str,
+        latency_ms: int = 0,
+        technical_failures: tuple = (),
+        available: bool = True,
+        fee_percent: str = "0.5",
+        fee_fixed: int = 10,
+        refund_fee: int = 0,
+    ):
+        self.name = name
+        self.latency_ms = latency_ms
+        self.technical_failures = frozenset(technical_failures)
+        self.available = available
+        self.fee_percent = fee_percent
+        self.fee_fixed = fee_fixed
+        self.refund_fee = refund_fee
+
+    # --- the connector interface ---
+
+    def authorize(self, request: AuthorizeRequest) -> AuthorizeResponse:
+        def decide() -> dict:
+            card = SimulatorVaultCard.objects.filter(token=request.vault_token).first()
+            if card is None:
+                return {"status": DECLINED, "decline_code": "invalid_account"}
+            if card.behaviour in self.technical_failures:
+                return {"status": ERROR, "error_code": PROCESSING_ERROR}
+            if card.behaviour in DECLINES:
+                return {"status": DECLINED, "decline_code": card.behaviour}
+            return {
+                "status": SUCCEEDED,
+                "reference": self._reference("ch"),
+                "amount": request.amount,
+                "currency": request.currency,
+                "captured": request.capture,
+            }
+
+        operation, latency = self._once("authorize", request.idempotency_key, decide)
+        return AuthorizeResponse(**self._result_fields(operation, latency), captured=operation.captured)
+
+    def capture(self, request: CaptureRequest) -> ConnectorResult:
+        def decide() -> dict:
+            charge = self._charge(request.reference)
+            if charge is None or charge.captured or self._voided(request.reference):
+                return {"status": ERROR, "error_code": "charge_not_capturable"}
+            if request.amount > charge.amount:
+                return {"status": ERROR, "error_code": "amount_too_large"}
+            return {
+                "status": SUCCEEDED,
+                "reference": request.reference,
+                "charge_reference": request.reference,
+                "amount": request.amount,
+                "currency": request.currency,
+                "captured": True,
+            }
+
+        operation, latency = self._once("capture", request.idempotency_key, decide)
+        return ConnectorResult(**self._result_fields(operation, latency))
+
+    def void(self, request: VoidRequest) -> ConnectorResult:
+        def decide() -> dict:
+            charge = self._charge(request.reference)
+            if charge is None or charge.captured or self._captured_later(request.reference):
+                return {"status": ERROR, "error_code": "charge_not_voidable"}
+            return {"status": SUCCEEDED, "reference": request.reference, "charge_reference": request.reference}
+
+        operation, latency = self._once("void", request.idempotency_key, decide)
+        return ConnectorResult(**self._result_fields(operation, latency))
+
+    def refund(self, request: RefundRequest) -> ConnectorResult:
+        def decide() -> dict:
+            charge = self._charge(request.reference)
+            if charge is None or not (charge.captured or self._captured_later(request.reference)):
+                return {"status": ERROR, "error_code": "charge_not_refundable"}
+            return {
+                "status": SUCCEEDED,
+                "reference": self._reference("rf"),
+                "charge_reference": request.reference,
+                "amount": request.amount,
+                "currency": request.currency,
+            }
+
+        operation, latency = self._once("refund", request.idempotency_key, decide)
+        return ConnectorResult(**self._result_fields(operation, latency))
+
+    def retrieve(self, idempotency_key: str) -> ConnectorResult | None:
+        operation = SimulatorOperation.objects.filter(connector=self.name, idempotency_key=idempotency_key).first()
+        if operation is None:
+            return None
+        if operation.operation == "authorize":
+            return AuthorizeResponse(**self._result_fields(operation, 0), captured=operation.captured)
+        return ConnectorResult(**self._result_fields(operation, 0))
+
+    # --- settlement: the report the processor sends ---
+
+    def settlement_rows(self, *, day: date):
+        """Rows of the day's settlement report, in creation order: (reference, type, gross, fee, net, currency)."""
+        operations = (
+            SimulatorOperation.objects.filter(
+                connector=self.name,
+                status=SUCCEEDED,
+                created__date=day,
+                operation__in=("authorize", "capture", "refund"),
+            )
+            .order_by("pk")
+            .values_list("operation", "reference", "charge_reference", "amount", "currency", "captured")
+        )
+        for operation, reference, charge_reference, amount, currency, captured in operations.iterator(chunk_size=5000):
+            if operation == "authorize" and captured:
+                fee = _percent_fee(amount, self.fee_percent, self.fee_fixed)
+                yield reference, "charge", amount, fee, amount - fee, currency
+            elif operation == "capture":
+                fee = _percent_fee(amount, self.fee_percent, self.fee_fixed)
+                yield charge_reference, "charge", amount, fee, amount - fee, currency
+            elif operation == "refund":
+                yield reference, "refund", amount, self.refund_fee, amount + self.refund_fee, currency
+
+    # --- internals ---
+
+    def _reference(self, prefix: str) -> str:
+        return f"{self.name}_{prefix}_{secrets.token_hex(10)}"
+
+    def _charge(self, reference: str) -> SimulatorOperation | None:
+        return SimulatorOperation.objects.filter(
+            connector=self.name, operation="authorize", status=SUCCEEDED, reference=reference
+        ).first()
+
+    def _voided(self, reference: str) -> bool:
+        return SimulatorOperation.objects.filter(
+            connector=self.name, operation="void", status=SUCCEEDED, charge_reference=reference
+        ).exists()
+
+    def _captured_later(self, reference: str) -> bool:
+        return SimulatorOperation.objects.filter(
+            connector=self.name, operation="capture", status=SUCCEEDED, charge_reference=reference
+        ).exists()
+
+    def _once(self, operation: str, idempotency_key: str, decide) -> tuple[SimulatorOperation, int]:
+        """The first answer to `idempotency_key`, computing and storing it if there is none."""
+        started = time.perf_counter()
+        if not self.available:
+            return (
+                SimulatorOperation(
+                    connector=self.name,
+                    idempotency_key=idempotency_key,
+                    operation=operation,
+                    status=ERROR,
+                    error_code=CONNECTOR_UNAVAILABLE,
+                ),
+                0,
+            )
+        existing = SimulatorOperation.objects.filter(connector=self.name, idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return existing, int((time.perf_counter() - started) * 1000)
+        if self.latency_ms:
+            time.sleep(self.latency_ms / 1000)
+        fields = decide()
+        try:
+            with transaction.atomic():
+                stored = SimulatorOperation.objects.create(
+                    connector=self.name, idempotency_key=idempotency_key, operation=operation, **fields
+                )
+        except IntegrityError:  # a concurrent call with the same key won: answer as it did
+            stored = SimulatorOperation.objects.get(connector=self.name, idempotency_key=idempotency_key)
+        return stored, int((time.perf_counter() - started) * 1000)
+
+    @staticmethod
+    def _result_fields(operation: SimulatorOperation, latency_ms: int) -> dict:
+        return {
+            "status": operation.status,
+            "reference": operation.reference,
+            "decline_code": operation.decline_code,
+            "error_code": operation.error_code,
+            "message": DECLINE_MESSAGES.get(operation.decline_code or "", ""),
+            "amount": operation.amount,
+            "latency_ms": latency_ms,
+        }

@@ -1,0 +1,33 @@
+"""Every write of the payments context, by use case:
+
+- `methods`: tokenizing cards (payment_method_create)
+- `intents`: payment intents (create, confirm with routing and failover, capture, cancel, expire)
+- `refunds`: refunds (create, execute at the connector, finish)
+- `postings`: the ledger entries (capture, refund, refund reversal) and the fee rule
+- `sync`: recovery of calls a crash left unfinished (sync_payment_attempts)
+- `settlement`: the processor's settlement report and its reconciliation
+"""
+
+from payments.services.intents import (
+    payment_intent_cancel,
+    payment_intent_capture,
+    payment_intent_confirm,
+    payment_intent_create,
+    payment_intents_expire,
+)
+from payments.services.methods import payment_method_create
+from payments.services.postings import platform_fee
+from payments.services.refunds import refund_create
+from payments.services.sync import payments_sync
+
+__all__ = [
+    "payment_intent_cancel",
+    "payment_intent_capture",
+    "payment_intent_confirm",
+    "payment_intent_create",
+    "payment_intents_expire",
+    "payment_method_create",
+    "payments_sync",
+    "platform_fee",
+    "refund_create",
+]

@@ -1,0 +1,510 @@
+"""Payment intents: create, confirm (routing, failover, attempts), capture, cancel, expire.
+
+Crash safety (docs/payments.md, "Crash safety"): the connector is never called while a
+transaction of ours holds a pending change that a rollback would lose, except in a keyed request:
+
+- Outside a transaction (a request without Idempotency-Key, the commands), confirm commits the
+  intent as `processing` with its attempt `pending` *before* calling the connector, and records
+  the answer in a second transaction. A crash in between leaves a pending attempt that
+  `sync_payment_attempts` resolves by asking the connector (`retrieve(idempotency_key)`).
+  Capture does the same (`processing` with `capture_requested_amount`).
+- In a keyed request the whole request is one transaction (the idempotency layer). A crash rolls
+  everything back, key included; the client's retry with the same key reaches the same attempt
+  number, hence the same connector idempotency key (f"{pi_id}:{n}"), and the connector answers
+  with its first result: no second charge.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import structlog
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from payments import routing
+from payments.connectors import connector_get
+from payments.connectors.base import (
+    ERROR,
+    PROCESSING_ERROR,
+    AuthorizeRequest,
+    AuthorizeResponse,
+    CaptureRequest,
+    ConnectorResult,
+    VoidRequest,
+)
+from payments.errors import (
+    AmountTooLarge,
+    CardDeclined,
+    NoConnectorAvailable,
+    PaymentIntentMissing,
+    PaymentIntentUnexpectedState,
+    PaymentMethodMissing,
+)
+from payments.models import PaymentAttempt, PaymentIntent, PaymentMethod
+from payments.serializers import payment_intent_representation
+from payments.services.postings import capture_post
+from payments_platform.api.errors import APIError, InvalidRequest
+from wallets.errors import WalletMissing
+from wallets.models import Wallet
+from webhooks.services import event_record
+
+logger = structlog.get_logger(__name__)
+
+Status = PaymentIntent.Status
+
+
+class ConnectorFailed(APIError):
+    """The connector could not capture or void (502 api_error); the intent is unchanged."""
+
+    status_code = 502
+    error_type = "api_error"
+    code = "connector_error"
+    default_message = "The payment processor could not complete this request. Retry later."
+
+
+# --- Reads used by the writes ---------------------------------------------------------
+
+
+def _intent_locked(*, pk: int) -> PaymentIntent:
+    return (
+        PaymentIntent.objects.select_for_update(of=("self",))
+        .select_related("wallet", "payment_method", "user")
+        .get(pk=pk)
+    )
+
+
+def _owned_intent_pk(*, user, public_id: str, param: str = "id") -> int:
+    pk = PaymentIntent.objects.filter(user=user, public_id=public_id).values_list("pk", flat=True).first()
+    if pk is None:
+        raise PaymentIntentMissing(f"No such payment intent: {public_id!r}.", param=param)
+    return pk
+
+
+def _owned_payment_method(*, user, public_id: str) -> PaymentMethod:
+    method = PaymentMethod.objects.filter(user=user, public_id=public_id).first()
+    if method is None:
+        raise PaymentMethodMissing(f"No such payment method: {public_id!r}.", param="payment_method")
+    return method
+
+
+def _event(intent: PaymentIntent, event_type: str, request_id: str) -> None:
+    event_record(
+        user=intent.user,
+        event_type=event_type,
+        data_object=payment_intent_representation(intent),
+        request_id=request_id,
+    )
+
+
+def _save(intent: PaymentIntent, *fields: str) -> None:
+    intent.updated = timezone.now()
+    intent.save(update_fields=[*fields, "updated"])
+
+
+# --- Create ---------------------------------------------------------------------------
+
+
+def payment_intent_create(
+    *,
+    user,
+    amount: int,
+    currency: str,
+    wallet: str,
+    payment_method: str | None = None,
+    confirm: bool = False,
+    capture_method: str = PaymentIntent.CaptureMethod.AUTOMATIC,
+    description: str = "",
+    metadata: dict | None = None,
+    request_id: str = "",
+) -> PaymentIntent:
+    """Create an intent to collect `amount` into one of `user`'s wallets in `currency`, with its
+    `payment_intent.created` event; with `confirm`, run `payment_intent_confirm` right after.
+
+    Raises before writing: 404 for a wallet or payment method that is not the user's, 400
+    `currency_mismatch` (param wallet) when the wallet holds another currency, 400 parameter_missing
+    (payment_method) for `confirm` without one. A decline on confirm raises `CardDeclined` (402)
+    after the intent and its failure are committed.
+    """
+    owned_wallet = Wallet.objects.filter(user=user, public_id=wallet).first()
+    if owned_wallet is None:
+        raise WalletMissing(f"No such wallet: {wallet!r}.", param="wallet")
+    if owned_wallet.currency != currency:
+        raise InvalidRequest(
+            f"The wallet holds {owned_wallet.currency}, not {currency}.", param="wallet", code="currency_mismatch"
+        )
+    method = _owned_payment_method(user=user, public_id=payment_method) if payment_method else None
+    if confirm and method is None:
+        raise InvalidRequest("confirm=true needs a payment_method.", param="payment_method", code="parameter_missing")
+    with transaction.atomic():
+        intent = PaymentIntent.objects.create(
+            user=user,
+            wallet=owned_wallet,
+            payment_method=method,
+            amount=amount,
+            currency=currency,
+            status=Status.REQUIRES_CONFIRMATION if method else Status.REQUIRES_PAYMENT_METHOD,
+            capture_method=capture_method,
+            description=description,
+            metadata=metadata or {},
+        )
+        _event(intent, "payment_intent.created", request_id)
+    logger.info("payment_intent_created", payment_intent=intent.public_id, amount=amount, currency=currency)
+    if confirm:
+        return payment_intent_confirm(user=user, public_id=intent.public_id, request_id=request_id)
+    return intent
+
+
+# --- Confirm --------------------------------------------------------------------------
+
+
+@dataclass
+class _Plan:
+    intent_pk: int
+    attempt: PaymentAttempt
+    connectors: list[str]  # the remaining ones, in order, for failover
+    vault_token: str
+
+
+def payment_intent_confirm(
+    *, user, public_id: str, payment_method: str | None = None, request_id: str = ""
+) -> PaymentIntent:
+    """Confirm an intent: route it to the eligible connectors in order, failing over on technical
+    errors, never on a decline; every attempt is stored. Ends `succeeded` (capture posted, with
+    `payment_intent.succeeded`), `requires_capture` (manual capture), or back at
+    `requires_payment_method` with `last_payment_error` and `payment_intent.payment_failed`, in
+    which case `CardDeclined` (402, with decline_code) is raised after that state is committed.
+
+    Raises before any change: 400 `payment_intent_unexpected_state` unless the intent
+    requires_payment_method or requires_confirmation; 400 parameter_missing without a payment
+    method; 503 `connector_unavailable` when no connector is eligible (or all circuits are open).
+    """
+    intent_pk = _owned_intent_pk(user=user, public_id=public_id)
+    method = _owned_payment_method(user=user, public_id=payment_method) if payment_method else None
+    plan = _confirm_begin(intent_pk=intent_pk, method=method)
+    return _confirm_run(plan, request_id=request_id)
+
+
+def _confirm_begin(*, intent_pk: int, method: PaymentMethod | None) -> _Plan:
+    """Under the intent's lock: check the state, pick the connectors, mark it `processing` and
+    write the first attempt `pending`; committed before any connector call (outside a keyed request)."""
+    with transaction.atomic():
+        intent = _intent_locked(pk=intent_pk)
+        if intent.status not in (Status.REQUIRES_PAYMENT_METHOD, Status.REQUIRES_CONFIRMATION):
+            raise PaymentIntentUnexpectedState(
+                f"This payment intent's status is {intent.status}; it cannot be confirmed.", param="id"
+            )
+        method = method or intent.payment_method
+        if method is None:
+            raise InvalidRequest(
+                "A payment method is required to confirm.", param="payment_method", code="parameter_missing"
+            )
+        eligible = routing.route(currency=intent.currency, amount=intent.amount, brand=method.brand)
+        connectors = [name for name in eligible if not routing.breaker_is_open(name)]
+        if not connectors:
+            raise NoConnectorAvailable(param="payment_method")
+
+        # --- FRAUD HOOK: the fraud assessment goes here (fraud wiring, a later step). ---
+        # Assess the payment (method.fingerprint, iin, last4, country; the amount; the user);
+        # set intent.outcome = assessment.as_outcome(); a blocked outcome fails the intent with
+        # decline_code "fraudulent" before any connector is called.
+
+        intent.payment_method = method
+        intent.status = Status.PROCESSING
+        intent.last_payment_error = None
+        _save(intent, "payment_method", "status", "last_payment_error")
+        attempt = _attempt_create(intent=intent, connector=connectors[0])
+    return _Plan(intent_pk=intent.pk, attempt=attempt, connectors=connectors[1:], vault_token=method.vault_token)
+
+
+def _attempt_create(*, intent: PaymentIntent, connector: str) -> PaymentAttempt:
+    last = intent.attempts.order_by("-attempt_number").values_list("attempt_number", flat=True).first() or 0
+    number = last + 1
+    return PaymentAttempt.objects.create(
+        intent=intent,
+        attempt_number=number,
+        connector=connector,
+        idempotency_key=f"{intent.public_id}:{number}",
+    )
+
+
+def _authorize(attempt: PaymentAttempt, *, intent: PaymentIntent, vault_token: str) -> AuthorizeResponse:
+    request = AuthorizeRequest(
+        idempotency_key=attempt.idempotency_key,
+        vault_token=vault_token,
+        amount=intent.amount,
+        currency=intent.currency,
+        capture=intent.capture_method == PaymentIntent.CaptureMethod.AUTOMATIC,
+        description=intent.description,
+    )
+    try:
+        return connector_get(attempt.connector).authorize(request)
+    except Exception:  # any connector crash is a technical failure
+        logger.exception("connector_call_failed", connector=attempt.connector, attempt=attempt.idempotency_key)
+        return AuthorizeResponse(status=ERROR, error_code="connector_unavailable")
+
+
+def _confirm_run(plan: _Plan, *, request_id: str) -> PaymentIntent:
+    attempt, remaining = plan.attempt, list(plan.connectors)
+    intent = PaymentIntent.objects.get(pk=plan.intent_pk)
+    while True:
+        result = _authorize(attempt, intent=intent, vault_token=plan.vault_token)
+        if not result.technical_failure:
+            routing.breaker_record_success(attempt.connector)
+            break
+        routing.breaker_record_failure(attempt.connector)
+        while remaining and routing.breaker_is_open(remaining[0]):
+            remaining.pop(0)
+        if not remaining:
+            break
+        next_attempt = _attempt_fail_over(attempt=attempt, result=result, connector=remaining.pop(0))
+        if next_attempt is None:  # resolved meanwhile (sync_payment_attempts)
+            return PaymentIntent.objects.get(pk=plan.intent_pk)
+        logger.info(
+            "payment_failover", payment_intent=intent.public_id, failed=attempt.connector, error=result.error_code
+        )
+        attempt = next_attempt
+    intent = attempt_finish(attempt_pk=attempt.pk, result=result, request_id=request_id)
+    _raise_if_failed(intent)
+    return intent
+
+
+def _attempt_fail_over(*, attempt: PaymentAttempt, result: ConnectorResult, connector: str) -> PaymentAttempt | None:
+    """Record a technical failure and the next attempt (`pending`) in one transaction."""
+    with transaction.atomic():
+        intent = _intent_locked(pk=attempt.intent_id)
+        current = PaymentAttempt.objects.select_for_update().get(pk=attempt.pk)
+        if current.status != PaymentAttempt.Status.PENDING:
+            return None
+        _attempt_record(current, result)
+        return _attempt_create(intent=intent, connector=connector)
+
+
+def _attempt_record(attempt: PaymentAttempt, result: ConnectorResult) -> None:
+    attempt.status = {
+        "succeeded": PaymentAttempt.Status.SUCCEEDED,
+        "declined": PaymentAttempt.Status.DECLINED,
+    }.get(result.status, PaymentAttempt.Status.ERROR)
+    attempt.error_code = result.error_code
+    attempt.decline_code = result.decline_code
+    attempt.latency_ms = result.latency_ms
+    attempt.reference = result.reference
+    attempt.updated = timezone.now()
+    attempt.save(update_fields=["status", "error_code", "decline_code", "latency_ms", "reference", "updated"])
+
+
+def attempt_finish(*, attempt_pk: int, result: ConnectorResult, request_id: str = "") -> PaymentIntent:
+    """Record the connector's final answer to an attempt and move the intent on, in one transaction:
+    succeeded (automatic capture: the capture entry) / requires_capture / requires_payment_method.
+
+    Idempotent: an attempt no longer `pending` (resolved by a concurrent sync) changes nothing.
+    """
+    with transaction.atomic():
+        intent_pk = PaymentAttempt.objects.filter(pk=attempt_pk).values_list("intent_id", flat=True).get()
+        intent = _intent_locked(pk=intent_pk)  # locks: the intent, then its attempt (one order everywhere)
+        attempt = PaymentAttempt.objects.select_for_update().get(pk=attempt_pk)
+        if attempt.status != PaymentAttempt.Status.PENDING or intent.status != Status.PROCESSING:
+            return intent
+        _attempt_record(attempt, result)
+        if result.succeeded:
+            intent.connector = attempt.connector
+            intent.connector_reference = result.reference
+            if getattr(result, "captured", False):
+                _capture_apply(intent, amount=intent.amount, request_id=request_id)
+            else:
+                intent.status = Status.REQUIRES_CAPTURE
+                intent.amount_capturable = intent.amount
+                _save(intent, "connector", "connector_reference", "status", "amount_capturable")
+                _event(intent, "payment_intent.requires_capture", request_id)
+        else:
+            intent.status = Status.REQUIRES_PAYMENT_METHOD
+            if result.declined:
+                intent.last_payment_error = {
+                    "type": "card_error",
+                    "code": "card_declined",
+                    "decline_code": result.decline_code,
+                    "message": result.message or "Your card was declined.",
+                }
+            else:
+                intent.last_payment_error = {
+                    "type": "card_error",
+                    "code": PROCESSING_ERROR,
+                    "decline_code": None,
+                    "message": "An error occurred while processing your card. Try again later.",
+                }
+            _save(intent, "status", "last_payment_error")
+            _event(intent, "payment_intent.payment_failed", request_id)
+    logger.info(
+        "payment_attempt_finished",
+        payment_intent=intent.public_id,
+        connector=attempt.connector,
+        status=attempt.status,
+        decline_code=attempt.decline_code,
+        error_code=attempt.error_code,
+    )
+    return intent
+
+
+def _capture_apply(intent: PaymentIntent, *, amount: int, request_id: str) -> None:
+    """Post the capture of `amount` and mark the intent succeeded (the rest is released)."""
+    entry, fee = capture_post(intent=intent, amount=amount, request_id=request_id)
+    intent.status = Status.SUCCEEDED
+    intent.amount_received = amount
+    intent.amount_capturable = 0
+    intent.capture_requested_amount = None
+    intent.fee = fee
+    intent.capture_entry = entry
+    intent.captured_at = entry.created
+    _save(
+        intent,
+        "connector",
+        "connector_reference",
+        "status",
+        "amount_received",
+        "amount_capturable",
+        "capture_requested_amount",
+        "fee",
+        "capture_entry",
+        "captured_at",
+    )
+    _event(intent, "payment_intent.succeeded", request_id)
+
+
+def _raise_if_failed(intent: PaymentIntent) -> None:
+    """After the failure is committed (or stored with a 402 in a keyed request): the 402."""
+    if intent.status != Status.REQUIRES_PAYMENT_METHOD or not intent.last_payment_error:
+        return
+    error = intent.last_payment_error
+    extra = {"payment_intent": {"id": intent.public_id, "status": intent.status}}
+    if error.get("decline_code"):
+        extra["decline_code"] = error["decline_code"]
+    raise CardDeclined(error["message"], code=error["code"], extra=extra)
+
+
+# --- Capture --------------------------------------------------------------------------
+
+
+def payment_intent_capture(
+    *, user, public_id: str, amount_to_capture: int | None = None, request_id: str = ""
+) -> PaymentIntent:
+    """Capture an authorized intent in full or in part: the connector captures, then the capture
+    entry is posted and the intent is `succeeded` with amount_received = the captured amount (the
+    remainder is released), with `payment_intent.succeeded`.
+
+    Raises: 400 `payment_intent_unexpected_state` unless requires_capture (so of two concurrent
+    captures one wins); 400 `amount_too_large` (param amount_to_capture) beyond amount_capturable;
+    502 `connector_error` when the connector refuses (the intent is back at requires_capture).
+    """
+    intent_pk = _owned_intent_pk(user=user, public_id=public_id)
+    with transaction.atomic():
+        intent = _intent_locked(pk=intent_pk)
+        if intent.status != Status.REQUIRES_CAPTURE:
+            raise PaymentIntentUnexpectedState(
+                f"This payment intent's status is {intent.status}; only requires_capture can be captured.", param="id"
+            )
+        amount = amount_to_capture or intent.amount_capturable
+        if amount > intent.amount_capturable:
+            raise AmountTooLarge(f"amount_to_capture is at most {intent.amount_capturable}.", param="amount_to_capture")
+        intent.status = Status.PROCESSING
+        intent.capture_requested_amount = amount
+        _save(intent, "status", "capture_requested_amount")
+    result = _capture_call(intent, amount)
+    intent = capture_finish(intent_pk=intent_pk, result=result, request_id=request_id)
+    if not result.succeeded:
+        raise ConnectorFailed(f"The processor refused the capture ({result.error_code}).")
+    return intent
+
+
+def _capture_call(intent: PaymentIntent, amount: int) -> ConnectorResult:
+    request = CaptureRequest(
+        idempotency_key=f"{intent.public_id}:capture",
+        reference=intent.connector_reference,
+        amount=amount,
+        currency=intent.currency,
+    )
+    try:
+        return connector_get(intent.connector).capture(request)
+    except Exception:  # any connector crash is a technical failure
+        logger.exception("connector_call_failed", connector=intent.connector, payment_intent=intent.public_id)
+        return ConnectorResult(status=ERROR, error_code="connector_unavailable")
+
+
+def capture_finish(*, intent_pk: int, result: ConnectorResult, request_id: str = "") -> PaymentIntent:
+    """Record the connector's answer to a capture: posted and succeeded, or back to requires_capture.
+    Idempotent: does nothing unless the intent is still `processing` a capture."""
+    with transaction.atomic():
+        intent = _intent_locked(pk=intent_pk)
+        if intent.status != Status.PROCESSING or intent.capture_requested_amount is None:
+            return intent
+        if result.succeeded:
+            _capture_apply(intent, amount=intent.capture_requested_amount, request_id=request_id)
+        else:
+            intent.status = Status.REQUIRES_CAPTURE
+            intent.capture_requested_amount = None
+            _save(intent, "status", "capture_requested_amount")
+    return intent
+
+
+# --- Cancel and expire ----------------------------------------------------------------
+
+
+CANCELABLE = (Status.REQUIRES_PAYMENT_METHOD, Status.REQUIRES_CONFIRMATION, Status.REQUIRES_CAPTURE)
+
+
+def payment_intent_cancel(
+    *, user, public_id: str, cancellation_reason: str | None = None, request_id: str = ""
+) -> PaymentIntent:
+    """Cancel an intent that requires_payment_method, requires_confirmation or requires_capture
+    (voiding the authorization at the connector), with `payment_intent.canceled`.
+
+    Raises 400 `payment_intent_unexpected_state` from any other status, 502 `connector_error`
+    when the void is refused (nothing changes). The void runs under the intent's lock: it only
+    releases money, so a rollback after it loses nothing (a retried cancel voids again with the
+    same key and gets the same answer).
+    """
+    intent_pk = _owned_intent_pk(user=user, public_id=public_id)
+    return _cancel(intent_pk=intent_pk, reason=cancellation_reason, request_id=request_id)
+
+
+def _cancel(*, intent_pk: int, reason: str | None, request_id: str = "", only_uncaptured: bool = False):
+    with transaction.atomic():
+        intent = _intent_locked(pk=intent_pk)
+        allowed = (Status.REQUIRES_CAPTURE,) if only_uncaptured else CANCELABLE
+        if intent.status not in allowed:
+            raise PaymentIntentUnexpectedState(
+                f"This payment intent's status is {intent.status}; it cannot be canceled.", param="id"
+            )
+        if intent.status == Status.REQUIRES_CAPTURE:
+            request = VoidRequest(idempotency_key=f"{intent.public_id}:void", reference=intent.connector_reference)
+            result = connector_get(intent.connector).void(request)
+            if not result.succeeded:
+                raise ConnectorFailed(f"The processor refused to void the authorization ({result.error_code}).")
+        intent.status = Status.CANCELED
+        intent.amount_capturable = 0
+        intent.canceled_at = timezone.now()
+        intent.cancellation_reason = reason
+        _save(intent, "status", "amount_capturable", "canceled_at", "cancellation_reason")
+        _event(intent, "payment_intent.canceled", request_id)
+    logger.info("payment_intent_canceled", payment_intent=intent.public_id, reason=reason)
+    return intent
+
+
+def payment_intents_expire(*, now=None) -> tuple[int, int]:
+    """Cancel (void) every intent left in requires_capture for longer than the capture window
+    (PAYMENT_INTENT_CAPTURE_WINDOW_DAYS, 7), reason "automatic". Returns (canceled, failed)."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.PAYMENT_INTENT_CAPTURE_WINDOW_DAYS)
+    canceled = failed = 0
+    pks = list(
+        PaymentIntent.objects.filter(status=Status.REQUIRES_CAPTURE, created__lt=cutoff)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    for pk in pks:
+        try:
+            _cancel(intent_pk=pk, reason="automatic", only_uncaptured=True)
+            canceled += 1
+        except (PaymentIntentUnexpectedState, ConnectorFailed) as error:
+            logger.warning("payment_intent_expire_failed", payment_intent_pk=pk, error=error.code)
+            failed += 1
+    return canceled, failed

@@ -1,0 +1,189 @@
+"""Payment methods, payment intents and refunds: thin views over selectors and services."""
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from payments import selectors, services
+from payments.serializers import (
+    PaymentIntentCancelInput,
+    PaymentIntentCaptureInput,
+    PaymentIntentConfirmInput,
+    PaymentIntentCreateInput,
+    PaymentIntentOutput,
+    PaymentMethodCreateInput,
+    PaymentMethodOutput,
+    RefundCreateInput,
+    RefundOutput,
+)
+from payments_platform.api.views import PlatformViewSet
+
+
+def _request_id(request) -> str:
+    return getattr(request, "request_id", "") or ""
+
+
+def _intent_response(request, intent, status: int = 200) -> Response:
+    intent = selectors.payment_intent_get(user=request.user, public_id=intent.public_id)
+    return Response(PaymentIntentOutput(intent).data, status=status)
+
+
+class PaymentMethodViewSet(PlatformViewSet):
+    serializer_class = PaymentMethodOutput
+
+    @extend_schema(
+        operation_id="payment_methods_create",
+        request=PaymentMethodCreateInput,
+        responses={201: PaymentMethodOutput},
+        tags=["payments"],
+        description=(
+            "Tokenize a card. The number and CVC are used once and never stored, logged or returned. "
+            "Errors (400 invalid_request_error): invalid_number / incorrect_number (card[number]), "
+            "invalid_expiry_month (card[exp_month]), invalid_expiry_year (card[exp_year]), invalid_cvc (card[cvc])."
+        ),
+    )
+    def create(self, request):
+        data = PaymentMethodCreateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        method = services.payment_method_create(user=request.user, **data.validated_data["card"])
+        return Response(PaymentMethodOutput(method).data, status=201)
+
+    @extend_schema(
+        operation_id="payment_methods_list", responses={200: PaymentMethodOutput(many=True)}, tags=["payments"]
+    )
+    def list(self, request):
+        return self.list_response(selectors.payment_method_list(user=request.user))
+
+    @extend_schema(operation_id="payment_methods_retrieve", responses={200: PaymentMethodOutput}, tags=["payments"])
+    def retrieve(self, request, pk: str):
+        return Response(PaymentMethodOutput(selectors.payment_method_get(user=request.user, public_id=pk)).data)
+
+
+_DECLINE = (
+    "A decline is 402 card_error (code card_declined, with decline_code; or processing_error when no "
+    "connector could process it); the intent is then requires_payment_method with last_payment_error."
+)
+
+
+class PaymentIntentViewSet(PlatformViewSet):
+    serializer_class = PaymentIntentOutput
+
+    @extend_schema(
+        operation_id="payment_intents_create",
+        request=PaymentIntentCreateInput,
+        responses={201: PaymentIntentOutput},
+        tags=["payments"],
+        description=(
+            "Create a payment intent collecting `amount` into one of your wallets in `currency` (less the "
+            "platform fee). With confirm=true it is confirmed in the same request. " + _DECLINE
+        ),
+    )
+    def create(self, request):
+        data = PaymentIntentCreateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        intent = services.payment_intent_create(
+            user=request.user, request_id=_request_id(request), **data.validated_data
+        )
+        return _intent_response(request, intent, status=201)
+
+    @extend_schema(
+        operation_id="payment_intents_list", responses={200: PaymentIntentOutput(many=True)}, tags=["payments"]
+    )
+    def list(self, request):
+        return self.list_response(selectors.payment_intent_list(user=request.user))
+
+    @extend_schema(operation_id="payment_intents_retrieve", responses={200: PaymentIntentOutput}, tags=["payments"])
+    def retrieve(self, request, pk: str):
+        return Response(PaymentIntentOutput(selectors.payment_intent_get(user=request.user, public_id=pk)).data)
+
+    @extend_schema(
+        operation_id="payment_intents_confirm",
+        request=PaymentIntentConfirmInput,
+        responses={200: PaymentIntentOutput},
+        tags=["payments"],
+        description=(
+            "Confirm: route to the connectors (failing over on technical errors). From requires_payment_method "
+            "or requires_confirmation, else 400 payment_intent_unexpected_state. " + _DECLINE
+        ),
+    )
+    @action(detail=True, methods=["post"])
+    def confirm(self, request, pk: str):
+        data = PaymentIntentConfirmInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        intent = services.payment_intent_confirm(
+            user=request.user, public_id=pk, request_id=_request_id(request), **data.validated_data
+        )
+        return _intent_response(request, intent)
+
+    @extend_schema(
+        operation_id="payment_intents_capture",
+        request=PaymentIntentCaptureInput,
+        responses={200: PaymentIntentOutput},
+        tags=["payments"],
+        description=(
+            "Capture an authorized (requires_capture) intent, fully or partly; the remainder is released. "
+            "400 payment_intent_unexpected_state, 400 amount_too_large (amount_to_capture)."
+        ),
+    )
+    @action(detail=True, methods=["post"])
+    def capture(self, request, pk: str):
+        data = PaymentIntentCaptureInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        intent = services.payment_intent_capture(
+            user=request.user, public_id=pk, request_id=_request_id(request), **data.validated_data
+        )
+        return _intent_response(request, intent)
+
+    @extend_schema(
+        operation_id="payment_intents_cancel",
+        request=PaymentIntentCancelInput,
+        responses={200: PaymentIntentOutput},
+        tags=["payments"],
+        description=(
+            "Cancel from requires_payment_method, requires_confirmation or requires_capture (the "
+            "authorization is voided). Else 400 payment_intent_unexpected_state."
+        ),
+    )
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk: str):
+        data = PaymentIntentCancelInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        intent = services.payment_intent_cancel(
+            user=request.user, public_id=pk, request_id=_request_id(request), **data.validated_data
+        )
+        return _intent_response(request, intent)
+
+
+class RefundViewSet(PlatformViewSet):
+    serializer_class = RefundOutput
+
+    @extend_schema(
+        operation_id="refunds_create",
+        request=RefundCreateInput,
+        responses={201: RefundOutput},
+        tags=["payments"],
+        description=(
+            "Refund a succeeded payment intent, fully (default) or partly, taken from the wallet it credited "
+            "(the platform fee is not returned). 400 amount_too_large (amount), balance_insufficient, "
+            "payment_intent_unexpected_state; 404 for another user's intent."
+        ),
+    )
+    def create(self, request):
+        data = RefundCreateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        refund = services.refund_create(user=request.user, request_id=_request_id(request), **data.validated_data)
+        return Response(RefundOutput(refund).data, status=201)
+
+    @extend_schema(
+        operation_id="refunds_list",
+        parameters=[OpenApiParameter("payment_intent", str, description="Only this intent's refunds.")],
+        responses={200: RefundOutput(many=True)},
+        tags=["payments"],
+    )
+    def list(self, request):
+        refunds = selectors.refund_list(user=request.user, payment_intent=request.query_params.get("payment_intent"))
+        return self.list_response(refunds)
+
+    @extend_schema(operation_id="refunds_retrieve", responses={200: RefundOutput}, tags=["payments"])
+    def retrieve(self, request, pk: str):
+        return Response(RefundOutput(selectors.refund_get(user=request.user, public_id=pk)).data)
