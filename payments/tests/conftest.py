@@ -1,0 +1,40 @@
+"""Payments fixtures: the user's empty usd wallet and a visa payment method; connectors at zero latency."""
+
+import pytest
+
+from payments.tests.factories import payment_method
+from wallets.tests.factories import WalletFactory
+
+
+@pytest.fixture(autouse=True)
+def _instant_connectors(settings):
+    settings.PAYMENT_CONNECTORS = {
+        "simulator_a": {
+            "class": "payments.connectors.simulator.SimulatorConnector",
+            "options": {"latency_ms": 0, "technical_failures": ["processing_error"]},
+        },
+        "simulator_b": {
+            "class": "payments.connectors.simulator.SimulatorConnector",
+            "options": {"latency_ms": 0, "technical_failures": []},
+        },
+    }
+    settings.PAYMENT_ROUTING = {"*": [{"connector": "simulator_a"}, {"connector": "simulator_b"}]}
+    settings.PLATFORM_FEE_PERCENT = "2.9"
+    settings.PLATFORM_FEE_FIXED = 30
+
+
+@pytest.fixture
+def wallet(user):
+    return WalletFactory(user=user, currency="usd")
+
+
+@pytest.fixture
+def visa(user):
+    return payment_method(user)
+
+
+def create_intent(client, wallet, method=None, **fields):
+    body = {"amount": 10_000, "currency": wallet.currency, "wallet": wallet.public_id, **fields}
+    if method is not None:
+        body["payment_method"] = method.public_id
+    return client.post("/v1/payment_intents", body, format="json")
