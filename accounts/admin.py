@@ -1,10 +1,45 @@
 """Operators' views of users and the (read-only) audit log."""
 
 from django.contrib import admin
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import ValidationError
 
+from accounts.errors import LoginThrottled
 from accounts.models import AuditLogEntry, User
+from accounts.throttling import login_failure_record, login_throttle_check
+from accounts.views import client_ip
 from payments_platform.admin import ReadOnlyAdmin
+
+
+class ThrottledAdminAuthenticationForm(AdminAuthenticationForm):
+    """The admin login, throttled by the API's failed-login counters (per client IP and per email).
+
+    Failures here and at `POST /v1/auth/token` count together; once throttled, even the right
+    password is refused until the window ends.
+    """
+
+    error_messages = {
+        **AdminAuthenticationForm.error_messages,
+        "throttled": LoginThrottled.default_message,
+    }
+
+    def clean(self):
+        email = self.cleaned_data.get("username") or ""
+        ip = client_ip(self.request) if self.request is not None else None
+        try:
+            login_throttle_check(ip=ip, email=email)
+        except LoginThrottled:
+            raise ValidationError(self.error_messages["throttled"], code="throttled") from None
+        try:
+            return super().clean()
+        except ValidationError as error:
+            if error.code in ("invalid_login", "inactive"):
+                login_failure_record(ip=ip, email=email)
+            raise
+
+
+admin.site.login_form = ThrottledAdminAuthenticationForm
 
 
 @admin.register(User)

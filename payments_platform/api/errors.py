@@ -79,6 +79,12 @@ class PermissionDenied(APIError):
     default_message = "You do not have permission to perform this request."
 
 
+class RequestTooLarge(APIError):
+    status_code = 413
+    code = "request_too_large"
+    default_message = "The request body is too large."
+
+
 class IdempotencyError(APIError):
     error_type = "idempotency_error"
 

@@ -84,6 +84,21 @@ class StrictIntegerField(serializers.Field):
         return int(value)
 
 
+class StrictIntegerFieldSchema(OpenApiSerializerFieldExtension):
+    """Document `StrictIntegerField` (and subclasses without their own schema) as an integer with its bounds."""
+
+    target_class = StrictIntegerField
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema: dict = {"type": "integer"}
+        if self.target.min_value is not None:
+            schema["minimum"] = self.target.min_value
+        if self.target.max_value is not None:
+            schema["maximum"] = self.target.max_value
+        return schema
+
+
 @extend_schema_field(
     {
         "type": "integer",

@@ -7,6 +7,8 @@ from django.conf import settings
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import BaseParser
 
+from payments_platform.api.errors import RequestTooLarge
+
 
 def _depth(value: Any, limit: int) -> int:
     """The nesting depth of a JSON value, stopping once it passes `limit`."""
@@ -28,13 +30,23 @@ class StrictJSONParser(BaseParser):
     """Parse a JSON object body with orjson (NaN, Infinity and lone surrogates are refused).
 
     The body must be a JSON object: a list, string or number at the top level is a 400,
-    and so is nesting deeper than `settings.MAX_JSON_DEPTH`.
+    and so is nesting deeper than `settings.MAX_JSON_DEPTH`. A body longer than
+    `DATA_UPLOAD_MAX_MEMORY_SIZE` is a 413, read no further than one byte past the limit
+    (DRF reads the WSGI stream directly, so Django's own check on `request.body` never runs).
     """
 
     media_type = "application/json"
 
     def parse(self, stream, media_type=None, parser_context=None) -> dict:
-        raw = stream.read() if stream is not None else b""
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if stream is None:
+            raw = b""
+        elif limit is None:
+            raw = stream.read()
+        else:
+            raw = stream.read(limit + 1)
+            if len(raw) > limit:
+                raise RequestTooLarge(f"The request body is larger than {limit} bytes.")
         if not raw.strip():
             return {}
         try:

@@ -29,6 +29,7 @@ _COMMON_ERRORS = {
     "404": "No such object, or it belongs to another user.",
     "405": "Method not allowed on this path.",
     "409": "Conflict with the current state, or an idempotency key still in use.",
+    "413": "The request body is larger than the limit (1 MiB by default).",
     "429": "Rate limited; see the Retry-After header.",
     "500": "Internal error; nothing was changed.",
 }
@@ -93,6 +94,8 @@ def wrap_responses_in_envelope(result, generator, request, public):
                 operation["security"] = []
             if method != "post":
                 errors.pop("409")
+            if method not in ("post", "put", "patch"):
+                errors.pop("413")
             if method == "get" and "{" not in path and "404" not in operation["responses"]:
                 errors.pop("404", None)
             for status, description in errors.items():
