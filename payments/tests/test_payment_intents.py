@@ -104,7 +104,13 @@ def test_after_a_decline_a_new_card_can_be_confirmed(auth_client, user, wallet, 
 
 
 def test_a_keyed_create_and_confirm_happens_once(auth_client, wallet, visa):
-    body = {"amount": 5000, "currency": "usd", "wallet": wallet.public_id, "payment_method": visa.public_id, "confirm": True}
+    body = {
+        "amount": 5000,
+        "currency": "usd",
+        "wallet": wallet.public_id,
+        "payment_method": visa.public_id,
+        "confirm": True,
+    }
     first = auth_client.post("/v1/payment_intents", body, format="json", HTTP_IDEMPOTENCY_KEY="pay-1")
     second = auth_client.post("/v1/payment_intents", body, format="json", HTTP_IDEMPOTENCY_KEY="pay-1")
     assert first.status_code == second.status_code == 201
@@ -159,7 +165,11 @@ def test_capturing_more_than_capturable_is_amount_too_large(auth_client, wallet,
 def test_an_illegal_transition_is_payment_intent_unexpected_state(auth_client, wallet, visa, setup, action):
     manual = setup in ("requires_capture", "canceled")
     pi = create_intent(
-        auth_client, wallet, visa, confirm=setup != "requires_confirmation", capture_method="manual" if manual else "automatic"
+        auth_client,
+        wallet,
+        visa,
+        confirm=setup != "requires_confirmation",
+        capture_method="manual" if manual else "automatic",
     ).json()["data"]["id"]
     if setup == "canceled":
         auth_client.post(f"/v1/payment_intents/{pi}/cancel", {}, format="json")
@@ -189,7 +199,9 @@ def test_canceling_an_authorized_intent_voids_it(auth_client, user, wallet, visa
 
 def test_canceling_an_unconfirmed_intent_needs_no_connector(auth_client, wallet):
     pi = create_intent(auth_client, wallet).json()["data"]["id"]
-    assert auth_client.post(f"/v1/payment_intents/{pi}/cancel", {}, format="json").json()["data"]["status"] == "canceled"
+    assert (
+        auth_client.post(f"/v1/payment_intents/{pi}/cancel", {}, format="json").json()["data"]["status"] == "canceled"
+    )
 
 
 def test_another_users_intent_wallet_or_card_is_a_404(auth_client, other_client, other_user, wallet, visa):

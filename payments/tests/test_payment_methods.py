@@ -109,7 +109,9 @@ def test_a_validation_error_never_echoes_the_number(auth_client, number):
 
 
 def test_a_missing_card_field_is_parameter_missing(auth_client):
-    response = auth_client.post("/v1/payment_methods", {"type": "card", "card": {"number": "4242424242424242"}}, format="json")
+    response = auth_client.post(
+        "/v1/payment_methods", {"type": "card", "card": {"number": "4242424242424242"}}, format="json"
+    )
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "parameter_missing"
     assert response.json()["error"]["param"].startswith("card[")

@@ -16,7 +16,9 @@ pytestmark = pytest.mark.django_db
 
 
 def postings(entry: JournalEntry) -> list[tuple[str, int]]:
-    return [(posting.account.code, posting.amount) for posting in entry.postings.select_related("account").order_by("pk")]
+    return [
+        (posting.account.code, posting.amount) for posting in entry.postings.select_related("account").order_by("pk")
+    ]
 
 
 def balance(code: str) -> int:
@@ -54,7 +56,11 @@ def test_a_card_top_up_posts_receivable_wallet_and_fee(auth_client, wallet, visa
     assert balance(available) == 9680
     assert balance(receivable) == 10_000
     assert system_account(purpose="fees", currency="usd").balance == 320
-    lines = list(BalanceTransaction.objects.filter(wallet=wallet).order_by("pk").values_list("type", "amount", "source", "balance_after"))
+    lines = list(
+        BalanceTransaction.objects.filter(wallet=wallet)
+        .order_by("pk")
+        .values_list("type", "amount", "source", "balance_after")
+    )
     assert lines == [("payment", 10_000, pi, 10_000), ("fee", -320, pi, 9680)]
 
 
@@ -101,5 +107,7 @@ def test_two_partial_refunds_come_from_the_wallet_and_reduce_the_receivable(
     assert system_account(purpose="fees", currency="usd").balance == 320  # the fee is not returned
     intent = PaymentIntent.objects.get(public_id=pi)
     assert (intent.amount_received, intent.amount_refunded) == (10_000, 5000)
-    lines = list(BalanceTransaction.objects.filter(wallet=wallet).order_by("pk").values_list("type", "amount", "balance_after"))
+    lines = list(
+        BalanceTransaction.objects.filter(wallet=wallet).order_by("pk").values_list("type", "amount", "balance_after")
+    )
     assert lines[-2:] == [("refund", -3000, 6680), ("refund", -2000, 4680)]

@@ -70,7 +70,9 @@ def test_a_payment_with_no_eligible_connector_is_a_503_and_changes_nothing(auth_
     assert auth_client.get(f"/v1/payment_intents/{pi}").json()["data"]["status"] == "requires_confirmation"
 
 
-def test_the_circuit_opens_after_repeated_technical_failures_and_skips_the_connector(auth_client, user, wallet, settings):
+def test_the_circuit_opens_after_repeated_technical_failures_and_skips_the_connector(
+    auth_client, user, wallet, settings
+):
     settings.PAYMENT_CIRCUIT_BREAKER_THRESHOLD = 3
     failing = payment_method(user, CARDS["processing_error"])
     for _ in range(3):
@@ -106,7 +108,9 @@ def test_the_circuit_is_closed_when_the_cache_is_down(settings, monkeypatch):
 def test_the_connector_answers_a_repeated_idempotency_key_with_its_first_result(user):
     method = payment_method(user)
     connector = connector_get("simulator_a")
-    request = AuthorizeRequest(idempotency_key="pi_x:1", vault_token=method.vault_token, amount=100, currency="usd", capture=True)
+    request = AuthorizeRequest(
+        idempotency_key="pi_x:1", vault_token=method.vault_token, amount=100, currency="usd", capture=True
+    )
     first = connector.authorize(request)
     second = connector.authorize(AuthorizeRequest(**{**request.__dict__, "amount": 999}))
     assert first.reference == second.reference

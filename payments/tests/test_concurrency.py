@@ -1,0 +1,87 @@
+"""Concurrent captures and refunds of one intent, on real PostgreSQL with real threads.
+
+Transactional test cases (`transaction=True`): every request commits for real, so the row locks
+taken by the services are what keeps the totals right.
+"""
+
+import threading
+
+import pytest
+from django.db import connection
+from rest_framework.test import APIClient
+
+from conftest import bearer
+from payments.models import PaymentIntent, Refund
+from payments.tests.conftest import create_intent
+from wallets.tests.factories import available_balance, fund
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def race(user, count: int, request) -> list[int]:
+    statuses: list[int] = []
+    barrier = threading.Barrier(count)
+
+    def run(index: int) -> None:
+        try:
+            client = APIClient()
+            client.credentials(HTTP_AUTHORIZATION=bearer(user))
+            barrier.wait()
+            statuses.append(request(client, index).status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sorted(statuses)
+
+
+def test_concurrent_captures_of_one_intent_capture_once(auth_client, user, wallet, visa):
+    pi = create_intent(auth_client, wallet, visa, confirm=True, capture_method="manual").json()["data"]["id"]
+    statuses = race(
+        user,
+        8,
+        lambda client, i: client.post(
+            f"/v1/payment_intents/{pi}/capture", {"amount_to_capture": 5000 + i}, format="json"
+        ),
+    )
+    assert statuses == [200] + [400] * 7
+    intent = PaymentIntent.objects.get(public_id=pi)
+    assert intent.status == "succeeded"
+    assert available_balance(wallet) == intent.amount_received - intent.fee
+
+
+def test_concurrent_refunds_never_exceed_the_captured_amount(auth_client, user, wallet, visa):
+    pi = create_intent(auth_client, wallet, visa, confirm=True).json()["data"]["id"]
+    fund(wallet, 100_000)  # the wallet can cover every refund: only the captured amount limits them
+    statuses = race(
+        user, 12, lambda client, i: client.post("/v1/refunds", {"payment_intent": pi, "amount": 2000}, format="json")
+    )
+    assert statuses == [201] * 5 + [400] * 7
+    intent = PaymentIntent.objects.get(public_id=pi)
+    assert intent.amount_refunded == 10_000
+    assert Refund.objects.filter(intent=intent, status="succeeded").count() == 5
+    assert available_balance(wallet) == 9680 + 100_000 - 10_000
+
+
+def test_concurrent_captures_and_refunds_of_one_intent(auth_client, user, wallet, visa):
+    """Refunds racing the capture succeed only after it and never beyond what it captured."""
+    pi = create_intent(auth_client, wallet, visa, confirm=True, capture_method="manual").json()["data"]["id"]
+    fund(wallet, 100_000)
+
+    def request(client, index):
+        if index % 3 == 0:
+            return client.post(f"/v1/payment_intents/{pi}/capture", {"amount_to_capture": 6000}, format="json")
+        return client.post("/v1/refunds", {"payment_intent": pi, "amount": 1000}, format="json")
+
+    statuses = race(user, 12, request)
+    intent = PaymentIntent.objects.get(public_id=pi)
+    assert intent.amount_received == 6000
+    assert intent.amount_refunded == Refund.objects.filter(intent=intent, status="succeeded").count() * 1000
+    assert intent.amount_refunded <= 6000
+    assert statuses.count(200) == 1
+    assert statuses.count(201) == intent.amount_refunded // 1000
+    assert available_balance(wallet) == 100_000 + 6000 - intent.fee - intent.amount_refunded
