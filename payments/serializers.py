@@ -34,13 +34,18 @@ class _SecretCharField(StrictCharField):
         super().__init__(write_only=True, trim_whitespace=False, max_length=32, **kwargs)
 
 
+@extend_schema_field({"type": "integer"})
+class _CardIntegerField(StrictIntegerField):
+    """A JSON integer (documented as one in the schema)."""
+
+
 # --- Payment methods --------------------------------------------------------------------
 
 
 class CardInput(serializers.Serializer):
     number = _SecretCharField(help_text="12 to 19 digits, no spaces. Used once to tokenize; never stored.")
-    exp_month = StrictIntegerField(help_text="1 to 12.")
-    exp_year = StrictIntegerField(help_text="Four digits.")
+    exp_month = _CardIntegerField(help_text="1 to 12.")
+    exp_year = _CardIntegerField(help_text="Four digits.")
     cvc = _SecretCharField(help_text="3 or 4 digits. Used once; never stored.")
 
 
