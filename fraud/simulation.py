@@ -12,11 +12,13 @@ three patterns, each labeled:
 
 Some fraud is camouflaged (home-country IP, ordinary amounts) so the problem is not trivial.
 
-Each attempt runs through an `AttemptRunner`. `AssessOnlyRunner` (the one that exists now)
-calls `assess`, then `velocity_record` and `assessment_record` with the label, exactly as a
-caller would. EXTENSION POINT: once payments and wallets exist, a runner that creates real
-payment intents, transfers and payouts through their services (which assess themselves) and
-then labels their feature-log rows with `assessment_label` plugs in here; see `RUNNERS`.
+Each attempt runs through an `AttemptRunner`. `assess_only_runner` (mode `assess`) calls
+`assess`, then `velocity_record` and `assessment_record` with the label, exactly as a caller
+would. EXTENSION POINT: apps above fraud add runners that move real money through their
+services (which assess themselves) and label the feature-log rows with `assessment_label`.
+fraud must not import them, so they register themselves with `register_runner(name, runner)`
+from their AppConfig.ready(); wallets registers mode `wallets` (real transfers and payouts,
+`wallets/simulation.py`). `RUNNERS` holds them all; `simulate_traffic --mode` picks one.
 """
 
 from __future__ import annotations
@@ -79,6 +81,11 @@ def assess_only_runner(attempt: SimulatedAttempt, index: int) -> str:
 
 
 RUNNERS: dict[str, AttemptRunner] = {"assess": assess_only_runner}
+
+
+def register_runner(name: str, runner: AttemptRunner) -> None:
+    """Make `runner` available as `simulate_traffic --mode <name>` (call it from an AppConfig.ready)."""
+    RUNNERS[name] = runner
 
 
 class TrafficGenerator:

@@ -3,3 +3,24 @@ from django.apps import AppConfig
 
 class WalletsConfig(AppConfig):
     name = "wallets"
+
+    def ready(self) -> None:
+        """Tell fraud what closing a transfer's or payout's review does, and plug the wallets traffic
+        runner into `simulate_traffic` (fraud never imports wallets: wallets registers itself)."""
+        from fraud.services import register_review_handler
+        from fraud.simulation import register_runner
+        from wallets import services, simulation
+
+        register_review_handler(
+            "transfer",
+            on_approve=services.transfer_review_approve,
+            on_reject=services.transfer_review_reject,
+            on_event=services.transfer_review_event,
+        )
+        register_review_handler(
+            "payout",
+            on_approve=services.payout_review_approve,
+            on_reject=services.payout_review_reject,
+            on_event=services.payout_review_event,
+        )
+        register_runner("wallets", simulation.wallets_runner)

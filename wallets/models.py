@@ -16,8 +16,8 @@ from payments_platform.api.ids import PublicIdField
 class Wallet(models.Model):
     """One user's balance in one currency, backed by two non-overdraft ledger liability accounts.
 
-    `available_account` holds spendable money; `pending_account` holds money under review
-    (fraud holds, a later issue). Both are credit-normal: crediting them raises the balance.
+    `available_account` holds spendable money; `pending_account` holds money under fraud review
+    (a transfer received while its review is open). Both are credit-normal: crediting them raises the balance.
     """
 
     class Status(models.TextChoices):
@@ -84,6 +84,7 @@ class Transfer(models.Model):
 
     class Status(models.TextChoices):
         SUCCEEDED = "succeeded"
+        REVERSED = "reversed"  # a fraud review rejected it: the held money went back to the sender
 
     public_id = PublicIdField(prefix="tr")
     source_wallet = models.ForeignKey(Wallet, on_delete=models.PROTECT, related_name="+")
@@ -96,6 +97,12 @@ class Transfer(models.Model):
     description = models.CharField(max_length=500, blank=True, default="")
     metadata = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.SUCCEEDED)
+    outcome = models.JSONField(
+        null=True, blank=True, help_text="The fraud outcome {type, risk_level, risk_score, rules, reason}."
+    )
+    funds_held = models.BooleanField(
+        default=False, help_text="Under fraud review: the amount sits in the recipient wallet's pending account."
+    )
     entry = models.OneToOneField("ledger.JournalEntry", on_delete=models.PROTECT, related_name="+")
     created = models.DateTimeField(default=timezone.now, editable=False)
 
@@ -114,7 +121,8 @@ class Payout(models.Model):
     """A withdrawal to a bank account: money sits in "payouts in transit" until the bank settles it.
 
     Only the last four digits of the account number are kept (`account_last4`); the bank
-    simulator's reference (`bank_reference`) is how its outcome is asked for later.
+    simulator's reference (`bank_reference`) is how its outcome is asked for later. A payout
+    under fraud review (`held_for_review`) stays pending until the review is closed.
     """
 
     class Status(models.TextChoices):
@@ -135,6 +143,12 @@ class Payout(models.Model):
     metadata = models.JSONField(default=dict, blank=True)
     failure_code = models.CharField(max_length=40, null=True, blank=True)
     failure_message = models.CharField(max_length=500, null=True, blank=True)
+    outcome = models.JSONField(
+        null=True, blank=True, help_text="The fraud outcome {type, risk_level, risk_score, rules, reason}."
+    )
+    held_for_review = models.BooleanField(
+        default=False, help_text="Under fraud review: process_payouts does not settle it until the review is approved."
+    )
     arrival_date = models.DateTimeField(help_text="When the bank is expected to settle it (process_payouts).")
     entry = models.OneToOneField("ledger.JournalEntry", on_delete=models.PROTECT, related_name="+")
     settlement_entry = models.OneToOneField(
@@ -147,7 +161,11 @@ class Payout(models.Model):
         indexes = [
             models.Index(fields=["user", "id"], name="payout_user_id"),
             models.Index(fields=["wallet", "status"], name="payout_wallet_status"),
-            models.Index(fields=["arrival_date", "id"], condition=Q(status="pending"), name="payout_pending_due"),
+            models.Index(
+                fields=["arrival_date", "id"],
+                condition=Q(status="pending", held_for_review=False),
+                name="payout_pending_due",
+            ),
         ]
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="payout_amount_positive")]
 

@@ -74,6 +74,19 @@ class BalanceTransactionOutput(serializers.ModelSerializer):
         fields = ["id", "object", "amount", "currency", "type", "description", "source", "balance_after", "created"]
 
 
+# --- Fraud outcome ------------------------------------------------------------------
+
+
+class OutcomeOutput(serializers.Serializer):
+    """The contract's fraud `outcome` of a transfer or payout (stored on the object when it was assessed)."""
+
+    type = serializers.ChoiceField(choices=["authorized", "manual_review", "blocked"])
+    risk_level = serializers.ChoiceField(choices=["normal", "elevated", "highest"])
+    risk_score = serializers.IntegerField(min_value=0, max_value=99)
+    rules = serializers.ListField(child=serializers.CharField(), help_text="Names of the matched rules.")
+    reason = serializers.CharField(allow_null=True)
+
+
 # --- Transfers ----------------------------------------------------------------------
 
 
@@ -94,6 +107,10 @@ class TransferOutput(serializers.ModelSerializer):
     source_wallet = serializers.CharField(source="source_wallet.public_id")
     destination_wallet = serializers.CharField(source="destination_wallet.public_id")
     metadata = MetadataField(read_only=True)
+    status = serializers.CharField(
+        help_text="succeeded; reversed when a fraud review rejected it and the held money went back to the sender."
+    )
+    outcome = OutcomeOutput(allow_null=True, help_text="Fraud screening's outcome (null for transfers made before it).")
     created = UnixTimestampField()
 
     class Meta:
@@ -108,6 +125,7 @@ class TransferOutput(serializers.ModelSerializer):
             "description",
             "metadata",
             "status",
+            "outcome",
             "created",
         ]
 
@@ -158,6 +176,10 @@ class PayoutOutput(serializers.ModelSerializer):
     failure_code = serializers.CharField(allow_null=True, help_text="no_account, account_closed, … when failed.")
     failure_message = serializers.CharField(allow_null=True)
     arrival_date = UnixTimestampField(help_text="When the bank is expected to settle it (Unix seconds).")
+    outcome = OutcomeOutput(
+        allow_null=True,
+        help_text="Fraud screening's outcome; manual_review holds the payout until the review is closed.",
+    )
     created = UnixTimestampField()
 
     class Meta:
@@ -175,6 +197,7 @@ class PayoutOutput(serializers.ModelSerializer):
             "failure_code",
             "failure_message",
             "arrival_date",
+            "outcome",
             "created",
         ]
 

@@ -9,6 +9,8 @@ raises its balance; a `WalletLine` states amounts from the wallet's view (+ in, 
 need not think in debits and credits.
 """
 
+import hashlib
+import hmac
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,10 +21,12 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounts.services import audit_log_record
+from fraud.errors import BlockedByFraudScreening
+from fraud.services import Assessment, RiskContext, assess, assessment_record, review_open, velocity_record
 from ledger.currencies import is_supported_currency
 from ledger.models import Account, JournalEntry
 from ledger.services import Line, account_create, credit, debit, post_entry, system_account
-from payments_platform.api.errors import ParameterInvalid
+from payments_platform.api.errors import Conflict, ParameterInvalid
 from payments_platform.api.ids import new_public_id
 from wallets import bank
 from wallets.errors import CurrencyMismatch, TransferSameWallet, WalletExists, WalletMissing
@@ -213,6 +217,70 @@ def wallet_adjust(*, wallet: Wallet, amount: int, reason: str, actor=None, reque
     return balance_transaction
 
 
+# --- Fraud screening ---------------------------------------------------------------
+
+
+def destination_fingerprint(*, routing_number: str, account_number: str) -> str:
+    """A keyed hash (HMAC-SHA256, key derived from SECRET_KEY or PAYOUT_DESTINATION_FINGERPRINT_KEY)
+    of a bank destination: equal for equal accounts, useless without the key. Fraud sees only this."""
+    key = getattr(settings, "PAYOUT_DESTINATION_FINGERPRINT_KEY", "") or f"payout-destination:{settings.SECRET_KEY}"
+    message = f"{routing_number}:{account_number}".encode()
+    return hmac.new(key.encode(), message, hashlib.sha256).hexdigest()[:32]
+
+
+def _risk_context(
+    *,
+    operation: str,
+    user,
+    amount: int,
+    currency: str,
+    ip: str | None,
+    destination: str | None = None,
+    occurred_at: datetime | None = None,
+) -> RiskContext:
+    return RiskContext(
+        operation=operation,
+        user_id=user.pk,
+        account_created=user.created,
+        email=user.email,
+        amount=amount,
+        currency=currency,
+        ip=ip,
+        destination_fingerprint=destination,
+        occurred_at=occurred_at,
+    )
+
+
+def _screen(context: RiskContext) -> Assessment:
+    """Assess the attempt (no writes). Blocked: count it as declined and raise
+    `BlockedByFraudScreening` (400), carrying `context` and `assessment` for in-process callers
+    such as the traffic simulator; nothing is written to the database."""
+    assessment = assess(context=context)
+    if assessment.blocked:
+        velocity_record(context=context, declined=True)
+        logger.warning(
+            "fraud_blocked",
+            operation=context.operation,
+            user_id=context.user_id,
+            risk_score=assessment.risk_score,
+            rules=assessment.rules,
+        )
+        error = BlockedByFraudScreening()
+        error.context, error.assessment = context, assessment
+        raise error
+    return assessment
+
+
+def _event_recorder(users, request_id: str):
+    """An `on_event` for review_open that records the review event for each of `users`."""
+
+    def record(event_type: str, data: dict) -> None:
+        for owner in users:
+            event_record(user=owner, event_type=event_type, data_object=data, request_id=request_id)
+
+    return record
+
+
 # --- Transfers ---------------------------------------------------------------------
 
 
@@ -225,19 +293,32 @@ def transfer_create(
     description: str = "",
     metadata: dict | None = None,
     request_id: str = "",
+    ip: str | None = None,
+    occurred_at: datetime | None = None,
 ) -> Transfer:
     """Move `amount` from one of `user`'s wallets to any wallet of the same currency.
 
     Raises, before writing anything: `WalletMissing` (404, param "source_wallet") for a source
     that is unknown or not the user's; `WalletMissing` (404, param "destination_wallet") for an
     unknown destination; `TransferSameWallet` and `CurrencyMismatch` (400, param
-    "destination_wallet"). Then, in one transaction: a `transfer.created` event for the sender
-    and, when another user, one for the recipient; one ledger entry (kind "transfer", reference
-    the transfer id) or `InsufficientFunds` (400) with nothing written, events included; one
-    balance transaction per wallet (transfer_out, transfer_in); the transfer.
+    "destination_wallet"). Then fraud screening (`assess`, with the client `ip`): `blocked`
+    raises `BlockedByFraudScreening` (400) with nothing written. Then, in one transaction: a
+    `transfer.created` event for the sender and, when another user, one for the recipient; the
+    assessment's feature-log row; for `manual_review`, a review (`review.opened` for both
+    parties); one ledger entry (kind "transfer", reference the transfer id) or
+    `InsufficientFunds` (400) with nothing written, events included; the balance transactions;
+    the transfer with its `outcome`. The attempt is counted in the velocity windows after the
+    decision (declined when refused).
 
-    Cost: one SELECT for both wallets, the ledger's statements, one INSERT for the transfer, one
-    bulk INSERT for the statement lines, and the events'.
+    `manual_review` holds the money: the entry credits the recipient wallet's *pending* account,
+    so the recipient's statement gets its `transfer_in` line only when the review is approved
+    (entry "review_release"); a rejection returns it to the sender (entry "review_reversal").
+
+    `occurred_at` is for the traffic simulator only: the moment the assessment and velocity see.
+
+    Cost: one SELECT for both wallets, the lists query and one Redis round trip of `assess`
+    (rules and model cached), the ledger's statements, one INSERT each for the feature-log row and
+    the transfer, one bulk INSERT for the statement lines, and the events'.
     """
     wallets = {
         wallet.public_id: wallet
@@ -257,6 +338,11 @@ def transfer_create(
             param="destination_wallet",
         )
 
+    context = _risk_context(
+        operation="transfer", user=user, amount=amount, currency=source.currency, ip=ip, occurred_at=occurred_at
+    )
+    assessment = _screen(context)
+    held = assessment.needs_review
     transfer = Transfer(
         public_id=new_public_id("tr"),
         source_wallet=source,
@@ -267,45 +353,149 @@ def transfer_create(
         currency=source.currency,
         description=description,
         metadata=metadata or {},
+        outcome=assessment.as_outcome(),
+        funds_held=held,
         created=timezone.now(),
     )
     transfer_id = transfer.public_id
-    with transaction.atomic():
-        # The events go first: they take no account lock, so the wallets' row locks (taken by
-        # post_entry) are held for as few statements as possible. A refused entry rolls them back.
-        representation = transfer_representation(transfer)
-        event_record(user=user, event_type="transfer.created", data_object=representation, request_id=request_id)
-        if destination.user_id != user.pk:
-            event_record(
-                user=destination.user, event_type="transfer.created", data_object=representation, request_id=request_id
-            )
-        transfer.entry, _ = wallet_post_entry(
-            wallet_lines=[
-                WalletLine(
-                    wallet=source,
-                    amount=-amount,
-                    type=BalanceTransaction.Type.TRANSFER_OUT,
-                    source=transfer_id,
-                    description=description or f"Transfer to {destination.public_id}",
-                ),
-                WalletLine(
-                    wallet=destination,
-                    amount=amount,
-                    type=BalanceTransaction.Type.TRANSFER_IN,
-                    source=transfer_id,
-                    description=description or f"Transfer from {source.public_id}",
-                ),
-            ],
-            kind="transfer",
-            description=description or f"Transfer {transfer_id}",
-            reference=transfer_id,
-            metadata={"transfer": transfer_id},
-            created_by=user,
-            request_id=request_id,
+    parties = [user] if destination.user_id == user.pk else [user, destination.user]
+    wallet_lines = [
+        WalletLine(
+            wallet=source,
+            amount=-amount,
+            type=BalanceTransaction.Type.TRANSFER_OUT,
+            source=transfer_id,
+            description=description or f"Transfer to {destination.public_id}",
         )
-        transfer.save(force_insert=True)
-    logger.info("transfer_created", transfer=transfer_id, amount=amount, currency=transfer.currency)
+    ]
+    other_lines: list[Line] = []
+    if held:  # the recipient's money waits in its pending account: no statement line until released
+        other_lines.append(credit(destination.pending_account_id, amount))
+    else:
+        wallet_lines.append(
+            WalletLine(
+                wallet=destination,
+                amount=amount,
+                type=BalanceTransaction.Type.TRANSFER_IN,
+                source=transfer_id,
+                description=description or f"Transfer from {source.public_id}",
+            )
+        )
+    try:
+        with transaction.atomic():
+            # Everything that takes no account lock goes first, so the wallets' row locks (taken
+            # by post_entry) are held for as few statements as possible. A refused entry rolls
+            # it all back.
+            representation = transfer_representation(transfer)
+            for party in parties:
+                event_record(
+                    user=party, event_type="transfer.created", data_object=representation, request_id=request_id
+                )
+            assessment_record(context=context, assessment=assessment, object_type="transfer", object_id=transfer_id)
+            if held:
+                review_open(
+                    user=user,
+                    object_type="transfer",
+                    object_id=transfer_id,
+                    assessment=assessment,
+                    request_id=request_id,
+                    on_event=_event_recorder(parties, request_id),
+                )
+            transfer.entry, _ = wallet_post_entry(
+                wallet_lines=wallet_lines,
+                lines=other_lines,
+                kind="transfer",
+                description=description or f"Transfer {transfer_id}",
+                reference=transfer_id,
+                metadata={"transfer": transfer_id, **({"held_for_review": True} if held else {})},
+                created_by=user,
+                request_id=request_id,
+            )
+            transfer.save(force_insert=True)
+    except Exception:
+        velocity_record(context=context, declined=True)
+        raise
+    velocity_record(context=context, declined=False)
+    logger.info(
+        "transfer_created",
+        transfer=transfer_id,
+        amount=amount,
+        currency=transfer.currency,
+        outcome=assessment.outcome_type,
+        risk_score=assessment.risk_score,
+    )
     return transfer
+
+
+def _transfer_for_review(review) -> Transfer:
+    return (
+        Transfer.objects.select_for_update(of=("self",))
+        .select_related("source_wallet", "destination_wallet", "sender", "recipient")
+        .get(public_id=review.object_id)
+    )
+
+
+def _transfer_move_held(*, review, to_recipient: bool) -> Transfer:
+    """Move a reviewed transfer's held money out of the recipient's pending account: to the
+    recipient's available balance (entry "review_release") or back to the sender's (entry
+    "review_reversal"), each with a `transfer_in` statement line whose source is the transfer."""
+    transfer = _transfer_for_review(review)
+    if not transfer.funds_held:
+        raise Conflict(f"Transfer {transfer.public_id} holds no funds.", code="transfer_not_held")
+    source, destination = transfer.source_wallet, transfer.destination_wallet
+    if to_recipient:
+        line = WalletLine(
+            wallet=destination,
+            amount=transfer.amount,
+            type=BalanceTransaction.Type.TRANSFER_IN,
+            source=transfer.public_id,
+            description=transfer.description or f"Transfer from {source.public_id} (released after review)",
+        )
+        kind, what = "review_release", "released"
+    else:
+        line = WalletLine(
+            wallet=source,
+            amount=transfer.amount,
+            type=BalanceTransaction.Type.TRANSFER_IN,
+            source=transfer.public_id,
+            description=f"Transfer {transfer.public_id} to {destination.public_id} returned: rejected by review",
+        )
+        kind, what = "review_reversal", "returned to the sender"
+    wallet_post_entry(
+        wallet_lines=[line],
+        lines=[debit(destination.pending_account_id, transfer.amount)],
+        kind=kind,
+        description=f"Transfer {transfer.public_id} {what} (review {review.public_id})",
+        reference=transfer.public_id,
+        metadata={"transfer": transfer.public_id, "review": review.public_id},
+        created_by=review.closed_by,
+        request_id=review.request_id,
+    )
+    transfer.funds_held = False
+    if not to_recipient:
+        transfer.status = Transfer.Status.REVERSED
+    transfer.save(update_fields=["funds_held", "status"])
+    logger.info("transfer_review_closed", transfer=transfer.public_id, review=review.public_id, entry_kind=kind)
+    return transfer
+
+
+def transfer_review_approve(review) -> None:
+    """Review handler (approve): release the held amount to the recipient's available balance."""
+    _transfer_move_held(review=review, to_recipient=True)
+
+
+def transfer_review_reject(review) -> None:
+    """Review handler (reject): return the held amount to the sender's wallet; the transfer is `reversed`."""
+    _transfer_move_held(review=review, to_recipient=False)
+
+
+def transfer_review_event(review, event_type: str, data: dict) -> None:
+    """Record a transfer review's `review.opened` / `review.closed` for the sender and the recipient."""
+    transfer = Transfer.objects.select_related("sender", "recipient").get(public_id=review.object_id)
+    parties = [transfer.sender]
+    if transfer.recipient_id != transfer.sender_id:
+        parties.append(transfer.recipient)
+    _event_recorder(parties, "")(event_type, data)
 
 
 # --- Payouts -----------------------------------------------------------------------
@@ -324,15 +514,23 @@ def payout_create(
     description: str = "",
     metadata: dict | None = None,
     request_id: str = "",
+    ip: str | None = None,
+    destination: str | None = None,
+    occurred_at: datetime | None = None,
 ) -> Payout:
     """Withdraw `amount` from one of `user`'s wallets to a bank account.
 
     Raises `WalletMissing` (404, param "wallet") for a wallet that is unknown or not the user's.
-    Then, in one transaction: the instruction goes to the (simulated) bank, the money moves at
+    Then fraud screening (`assess` with the client `ip` and the `destination` fingerprint, see
+    `destination_fingerprint`; computed here when not given): `blocked` raises
+    `BlockedByFraudScreening` (400) with nothing written; `manual_review` writes the payout
+    `held_for_review` (process_payouts leaves it alone until the review is approved; a
+    rejection fails it with `fraud_review_rejected` and returns the money) and opens a review
+    (`review.opened`). Then, in one transaction: the instruction goes to the (simulated) bank, the money moves at
     once from the wallet's available balance to "payouts in transit" (entry kind "payout";
     `InsufficientFunds` with nothing written when the wallet cannot cover it), the payout is
     written `pending` with only the account number's last four digits, with a balance
-    transaction (type "payout") and a `payout.created` event.
+    transaction (type "payout"), a `payout.created` event and the assessment's feature-log row.
 
     The account number is never stored or logged. The simulator is a pure function, so asking
     it inside the transaction has no outside effect; a real bank connector would be called
@@ -342,8 +540,78 @@ def payout_create(
     if owned is None:
         raise WalletMissing(f"No such wallet: {wallet!r}.", param="wallet")
     in_transit = system_account(purpose="payouts_in_transit", currency=owned.currency)
+    context = _risk_context(
+        operation="payout",
+        user=user,
+        amount=amount,
+        currency=owned.currency,
+        ip=ip,
+        destination=destination
+        or destination_fingerprint(routing_number=routing_number, account_number=account_number),
+        occurred_at=occurred_at,
+    )
+    assessment = _screen(context)
+    held = assessment.needs_review
     payout_id = new_public_id("po")
+    try:
+        payout = _payout_write(
+            user=user,
+            owned=owned,
+            in_transit=in_transit,
+            payout_id=payout_id,
+            amount=amount,
+            account_number=account_number,
+            routing_number=routing_number,
+            description=description,
+            metadata=metadata,
+            request_id=request_id,
+            context=context,
+            assessment=assessment,
+        )
+    except Exception:
+        velocity_record(context=context, declined=True)
+        raise
+    velocity_record(context=context, declined=False)
+    logger.info(
+        "payout_created",
+        payout=payout_id,
+        amount=amount,
+        currency=payout.currency,
+        outcome=assessment.outcome_type,
+        risk_score=assessment.risk_score,
+        held_for_review=held,
+    )
+    return payout
+
+
+def _payout_write(
+    *,
+    user,
+    owned: Wallet,
+    in_transit: Account,
+    payout_id: str,
+    amount: int,
+    account_number: str,
+    routing_number: str,
+    description: str,
+    metadata: dict | None,
+    request_id: str,
+    context: RiskContext,
+    assessment: Assessment,
+) -> Payout:
+    """payout_create's transaction: feature-log row, review if any, entry, bank submission, payout, event."""
+    held = assessment.needs_review
     with transaction.atomic():
+        assessment_record(context=context, assessment=assessment, object_type="payout", object_id=payout_id)
+        if held:
+            review_open(
+                user=user,
+                object_type="payout",
+                object_id=payout_id,
+                assessment=assessment,
+                request_id=request_id,
+                on_event=_event_recorder([user], request_id),
+            )
         entry, _ = wallet_post_entry(
             wallet_lines=[
                 WalletLine(
@@ -376,6 +644,8 @@ def payout_create(
             bank_reference=bank_reference,
             description=description,
             metadata=metadata or {},
+            outcome=assessment.as_outcome(),
+            held_for_review=held,
             arrival_date=entry.created + PAYOUT_ARRIVAL_DELAY,
             entry=entry,
             created=entry.created,
@@ -383,7 +653,6 @@ def payout_create(
         event_record(
             user=user, event_type="payout.created", data_object=payout_representation(payout), request_id=request_id
         )
-    logger.info("payout_created", payout=payout_id, amount=amount, currency=payout.currency)
     return payout
 
 
@@ -434,7 +703,8 @@ def _payout_mark_failed(*, payout: Payout, failure_code: str, failure_message: s
 
 
 def payout_settle_next(*, due_by: datetime | None) -> Payout | None:
-    """Claim one pending payout due by `due_by` (any pending one when None), ask the bank how it
+    """Claim one pending payout due by `due_by` (any pending one when None) that is not held for
+    a fraud review, ask the bank how it
     ended, and settle it: `paid` (entry kind "payout_paid") or `failed` (entry kind
     "payout_reversal", money back in the wallet), with its `payout.paid` / `payout.failed` event,
     all in one transaction. Returns the settled payout, or None when nothing is due.
@@ -444,7 +714,9 @@ def payout_settle_next(*, due_by: datetime | None) -> Payout | None:
     """
     now = timezone.now()
     with transaction.atomic():
-        pending = Payout.objects.select_for_update(skip_locked=True, of=("self",)).filter(status=Payout.Status.PENDING)
+        pending = Payout.objects.select_for_update(skip_locked=True, of=("self",)).filter(
+            status=Payout.Status.PENDING, held_for_review=False
+        )
         if due_by is not None:
             pending = pending.filter(arrival_date__lte=due_by)
         payout = pending.select_related("wallet", "user").order_by("arrival_date", "pk").first()
@@ -469,3 +741,48 @@ def payout_settle_next(*, due_by: datetime | None) -> Payout | None:
             )
     logger.info("payout_settled", payout=payout.public_id, status=payout.status, failure_code=payout.failure_code)
     return payout
+
+
+
+# --- Payout reviews ----------------------------------------------------------------------
+
+FRAUD_REVIEW_REJECTED = "fraud_review_rejected"
+
+
+def _payout_for_review(review) -> Payout:
+    payout = (
+        Payout.objects.select_for_update(of=("self",))
+        .select_related("wallet", "user")
+        .get(public_id=review.object_id)
+    )
+    if payout.status != Payout.Status.PENDING or not payout.held_for_review:
+        raise Conflict(f"Payout {payout.public_id} is not held for review.", code="payout_not_held")
+    return payout
+
+
+def payout_review_approve(review) -> None:
+    """Review handler (approve): lift the hold; process_payouts settles the payout when it is due."""
+    payout = _payout_for_review(review)
+    payout.held_for_review = False
+    payout.save(update_fields=["held_for_review"])
+    logger.info("payout_review_approved", payout=payout.public_id, review=review.public_id)
+
+
+def payout_review_reject(review) -> None:
+    """Review handler (reject): fail the payout (`fraud_review_rejected`); the money goes back to
+    the wallet (entry "payout_reversal", balance transaction "payout_reversal", `payout.failed`)."""
+    payout = _payout_for_review(review)
+    payout.held_for_review = False
+    payout.save(update_fields=["held_for_review"])
+    _payout_mark_failed(
+        payout=payout,
+        failure_code=FRAUD_REVIEW_REJECTED,
+        failure_message="The payout was rejected by fraud review.",
+        now=timezone.now(),
+    )
+    logger.info("payout_review_rejected", payout=payout.public_id, review=review.public_id)
+
+
+def payout_review_event(review, event_type: str, data: dict) -> None:
+    """Record a payout review's `review.opened` / `review.closed` for the payout's owner."""
+    _event_recorder([review.user], "")(event_type, data)

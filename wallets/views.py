@@ -4,6 +4,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from accounts.views import client_ip
 from payments_platform.api.views import PlatformViewSet
 from wallets import selectors, services
 from wallets.serializers import (
@@ -67,15 +68,19 @@ class TransferViewSet(PlatformViewSet):
         responses={201: TransferOutput},
         tags=["transfers"],
         description=(
-            "Move money from one of your wallets to any wallet in the same currency. Errors: 404 "
-            "resource_missing (source_wallet or destination_wallet), 400 transfer_same_wallet, "
-            "currency_mismatch, balance_insufficient, parameter_invalid."
+            "Move money from one of your wallets to any wallet in the same currency. Every transfer is "
+            "screened for fraud and carries `outcome`; manual_review holds the amount in the recipient's "
+            "pending balance until the review is closed. Errors: 404 resource_missing (source_wallet or "
+            "destination_wallet), 400 transfer_same_wallet, currency_mismatch, balance_insufficient, "
+            "blocked_by_fraud_screening, parameter_invalid."
         ),
     )
     def create(self, request):
         data = TransferCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
-        transfer = services.transfer_create(user=request.user, request_id=_request_id(request), **data.validated_data)
+        transfer = services.transfer_create(
+            user=request.user, request_id=_request_id(request), ip=client_ip(request), **data.validated_data
+        )
         return Response(TransferOutput(transfer).data, status=201)
 
     @extend_schema(operation_id="transfers_list", responses={200: TransferOutput(many=True)}, tags=["transfers"])
@@ -97,7 +102,10 @@ class PayoutViewSet(PlatformViewSet):
         tags=["payouts"],
         description=(
             "Withdraw to a bank account. The amount leaves the wallet's available balance at once; "
-            "the payout is pending until the bank settles it (paid), or fails and the money returns."
+            "the payout is pending until the bank settles it (paid), or fails and the money returns. "
+            "Every payout is screened for fraud and carries `outcome`: blocked is 400 "
+            "blocked_by_fraud_screening (nothing moves); manual_review keeps it pending until the review "
+            "is approved (a rejection fails it with failure_code fraud_review_rejected)."
         ),
     )
     def create(self, request):
@@ -110,6 +118,11 @@ class PayoutViewSet(PlatformViewSet):
             request_id=_request_id(request),
             account_number=destination["account_number"],
             routing_number=destination["routing_number"],
+            # Fraud screening sees only a keyed hash of the destination, never the number.
+            destination=services.destination_fingerprint(
+                routing_number=destination["routing_number"], account_number=destination["account_number"]
+            ),
+            ip=client_ip(request),
             **fields,
         )
         return Response(PayoutOutput(payout).data, status=201)

@@ -39,3 +39,9 @@ def available_balance(wallet: Wallet) -> int:
     """The wallet's available balance, read fresh from its ledger account."""
     wallet.available_account.refresh_from_db()
     return wallet.available_account.balance
+
+
+def pending_balance(wallet: Wallet) -> int:
+    """The balance of the wallet's pending ledger account (money held under fraud review), read fresh."""
+    wallet.pending_account.refresh_from_db()
+    return wallet.pending_account.balance

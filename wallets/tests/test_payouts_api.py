@@ -50,6 +50,10 @@ def test_payout_returns_201_pending_with_only_the_last_four_digits(auth_client, 
     assert data["arrival_date"] > data["created"]
     assert data["description"] == "weekly"
     assert data["metadata"] == {"ref": "w1"}
+    assert data["outcome"]["type"] == "authorized"
+    assert data["outcome"]["risk_level"] == "normal"
+    assert data["outcome"]["rules"] == []
+    assert data["outcome"]["reason"] is None
     assert PAYS not in response.content.decode()
 
 

@@ -28,7 +28,10 @@ class Command(BaseCommand):
             "--mode",
             choices=sorted(RUNNERS),
             default="assess",
-            help="assess: assess + velocity + feature log, no money moves (the only mode until payments exist).",
+            help=(
+                "assess: assess + velocity + feature log, no money moves. Other modes are registered by the apps "
+                "that move money (register_runner), e.g. wallets: real transfers and payouts through wallets services."
+            ),
         )
 
     def handle(self, *args, users: int, days: int, seed: int, fraud_share: float, mode: str, **options):
