@@ -16,6 +16,7 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from conftest import bearer
+from fraud.velocity import velocity_read
 from ledger.models import Account, JournalEntry
 from wallets.models import BalanceTransaction, Transfer
 from wallets.tests.factories import WalletFactory, available_balance, pending_balance
@@ -165,3 +166,27 @@ def test_ten_simultaneous_requests_with_the_same_idempotency_key_have_one_effect
             assert response.status_code == 409
             assert response.json()["error"]["code"] == "idempotency_key_in_use"
     assert sum(response.status_code == 201 for response in responses) >= 1
+
+
+def test_ten_simultaneous_transfers_are_each_counted_once_in_the_senders_velocity():
+    source = WalletFactory(currency="usd", balance=10_000)
+    destination = WalletFactory(currency="usd")
+    body = {"source_wallet": source.public_id, "destination_wallet": destination.public_id, "amount": 100}
+    token = bearer(source.user)
+    codes: list[int] = []
+    lock = threading.Lock()
+
+    def send(_index: int) -> None:
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=token)
+        response = client.post("/v1/transfers", body, format="json")
+        with lock:
+            codes.append(response.status_code)
+
+    run_threads(10, send)
+
+    snapshot = velocity_read(user_id=source.user_id, card_fingerprint=None, ip="127.0.0.1")
+    assert len(codes) == 10
+    assert snapshot.counters["user_attempts_1m"] == 10
+    assert snapshot.counters["ip_attempts_1m"] == 10
+    assert snapshot.counters["user_amount_usd_1m"] == 10.0
