@@ -743,7 +743,6 @@ def payout_settle_next(*, due_by: datetime | None) -> Payout | None:
     return payout
 
 
-
 # --- Payout reviews ----------------------------------------------------------------------
 
 FRAUD_REVIEW_REJECTED = "fraud_review_rejected"
@@ -751,9 +750,7 @@ FRAUD_REVIEW_REJECTED = "fraud_review_rejected"
 
 def _payout_for_review(review) -> Payout:
     payout = (
-        Payout.objects.select_for_update(of=("self",))
-        .select_related("wallet", "user")
-        .get(public_id=review.object_id)
+        Payout.objects.select_for_update(of=("self",)).select_related("wallet", "user").get(public_id=review.object_id)
     )
     if payout.status != Payout.Status.PENDING or not payout.held_for_review:
         raise Conflict(f"Payout {payout.public_id} is not held for review.", code="payout_not_held")
