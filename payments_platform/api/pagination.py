@@ -5,6 +5,8 @@ the ones newer. Order is the primary key, descending: ids are assigned in insert
 order, so no two rows tie and no row is skipped or repeated between pages.
 """
 
+import re
+
 from django.db.models import QuerySet
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
@@ -13,6 +15,7 @@ from payments_platform.api.errors import ParameterInvalid
 
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 100
+_OBJECT_ID = re.compile(r"[A-Za-z0-9_]{1,64}")
 
 
 def _limit(raw: str | None) -> int:
@@ -28,6 +31,8 @@ def _limit(raw: str | None) -> int:
 
 
 def _cursor_pk(queryset: QuerySet, public_id: str, param: str) -> int:
+    if not _OBJECT_ID.fullmatch(public_id):
+        raise ParameterInvalid(f"{param} must be an object id.", param=param)
     pk = queryset.filter(public_id=public_id).values_list("pk", flat=True).first()
     if pk is None:
         raise ParameterInvalid(f"No such object: {public_id!r}.", param=param)

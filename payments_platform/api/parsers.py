@@ -26,11 +26,28 @@ def _depth(value: Any, limit: int) -> int:
     return deepest
 
 
+def _contains_nul(value: Any) -> bool:
+    """True when any string or key holds U+0000, which PostgreSQL text cannot store."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
 class StrictJSONParser(BaseParser):
     """Parse a JSON object body with orjson (NaN, Infinity and lone surrogates are refused).
 
     The body must be a JSON object: a list, string or number at the top level is a 400,
-    and so is nesting deeper than `settings.MAX_JSON_DEPTH`. A body longer than
+    and so is nesting deeper than `settings.MAX_JSON_DEPTH`, and a NUL character in any
+    string (PostgreSQL cannot store it; it would otherwise surface as a 500). A body longer than
     `DATA_UPLOAD_MAX_MEMORY_SIZE` is a 413, read no further than one byte past the limit
     (DRF reads the WSGI stream directly, so Django's own check on `request.body` never runs).
     """
@@ -57,4 +74,6 @@ class StrictJSONParser(BaseParser):
             raise ParseError("The request body must be a JSON object.")
         if _depth(value, settings.MAX_JSON_DEPTH) > settings.MAX_JSON_DEPTH:
             raise ParseError(f"The request body is nested deeper than {settings.MAX_JSON_DEPTH} levels.")
+        if _contains_nul(value):
+            raise ParseError("The request body contains a NUL character (\\u0000), which is not allowed.")
         return value

@@ -34,6 +34,8 @@ _COMMON_ERRORS = {
     "500": "Internal error; nothing was changed.",
 }
 _PUBLIC_PATHS = ("/v1/auth/register", "/v1/auth/token", "/v1/auth/token/refresh")
+# Public, yet 401 is real: wrong credentials, or a refresh token that is invalid or revoked.
+_PUBLIC_PATHS_WITH_401 = ("/v1/auth/token", "/v1/auth/token/refresh")
 
 
 def _success_envelope(data_schema: dict | None) -> dict:
@@ -90,8 +92,9 @@ def wrap_responses_in_envelope(result, generator, request, public):
                 content["schema"] = _success_envelope(content.get("schema"))
             errors = dict(_COMMON_ERRORS)
             if path in _PUBLIC_PATHS:
-                errors.pop("401")
                 operation["security"] = []
+                if path not in _PUBLIC_PATHS_WITH_401:
+                    errors.pop("401")
             if method != "post":
                 errors.pop("409")
             if method not in ("post", "put", "patch"):

@@ -6,6 +6,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from payments_platform.api import idempotency
+from payments_platform.api.errors import ParameterInvalid
 from payments_platform.api.pagination import IdCursorPagination
 
 
@@ -30,6 +31,10 @@ class IdempotentMixin:
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
+        for name, value in request.query_params.lists():
+            if "\x00" in name or any("\x00" in item for item in value):
+                # PostgreSQL text cannot hold NUL: refuse it here rather than as a 500 from a filter.
+                raise ParameterInvalid("Query parameters must not contain NUL characters.", param=name.strip("\x00"))
         if self._keyed(request) and request.user.is_authenticated:
             key = idempotency.validate_key(request.headers[idempotency.HEADER])
             self._claimed_key = idempotency.claim(

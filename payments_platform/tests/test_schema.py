@@ -70,7 +70,8 @@ def test_schema_documents_the_idempotency_key_header_on_authenticated_posts(sche
 
 def test_schema_marks_public_auth_routes_as_needing_no_token(schema):
     assert schema["paths"]["/v1/auth/token"]["post"]["security"] == []
-    assert "401" not in schema["paths"]["/v1/auth/token"]["post"]["responses"]
+    assert "401" not in schema["paths"]["/v1/auth/register"]["post"]["responses"]
+    assert "401" in schema["paths"]["/v1/auth/token"]["post"]["responses"]  # wrong credentials
     assert "401" in schema["paths"]["/v1/me"]["get"]["responses"]
 
 

@@ -221,3 +221,28 @@ def test_every_list_is_a_page_with_has_more(world, route):
     assert page["object"] == "list"
     assert isinstance(page["has_more"], bool)
     assert len(page["data"]) <= 100
+
+
+# --- Inputs PostgreSQL cannot store (found by schemathesis) -----------------------------
+
+
+def test_a_nul_character_in_a_json_string_is_400_not_500(auth_client):
+    response = auth_client.post("/v1/wallets", '{"currency": "usd\\u0000"}', content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "parse_error"
+
+
+@pytest.mark.parametrize("param", ["starting_after", "ending_before"])
+def test_a_malformed_cursor_is_400_naming_it(auth_client, param):
+    response = auth_client.get("/v1/wallets", {param: "wal_\x00'"})
+
+    assert response.status_code == 400
+    assert response.json()["error"]["param"] == param
+
+
+def test_a_nul_character_in_any_query_parameter_is_400(auth_client):
+    response = auth_client.get("/v1/events", {"type": "transfer.created\x00"})
+
+    assert response.status_code == 400
+    assert response.json()["error"]["param"] == "type"

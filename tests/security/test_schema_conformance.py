@@ -1,0 +1,57 @@
+"""Schemathesis against `GET /v1/schema`: every operation, fuzzed, authenticated as a real user.
+
+Checks: no 5xx, every response matches its documented schema (envelope included), its status
+code and its content type are documented. Bounded for CI by `SCHEMATHESIS_MAX_EXAMPLES`
+(default 5 per operation); the long run is in docs/security.md.
+
+The app is driven through its WSGI entry point (the same stack gunicorn serves), which opens
+its own database connections, hence `transaction=True`.
+"""
+
+import os
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from accounts.tests.factories import UserFactory
+from conftest import bearer
+from payments_platform.wsgi import application
+
+MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "5"))
+CHECKS = [
+    schemathesis.checks.not_a_server_error,
+    response_schema_conformance,
+    status_code_conformance,
+    content_type_conformance,
+]
+# Payments routes are still being built (issue of the payments app); they join the run when it lands.
+EXCLUDED_PATHS = r"^/v1/(payment_methods|payment_intents|refunds)"
+
+schema = schemathesis.openapi.from_wsgi("/v1/schema", application).exclude(path_regex=EXCLUDED_PATHS)
+
+
+@pytest.fixture
+def authorization(settings_for_fuzzing) -> dict[str, str]:
+    return {"Authorization": bearer(UserFactory())}
+
+
+@pytest.fixture
+def settings_for_fuzzing(settings):
+    """Generated webhook URLs are never fetched; the SSRF rules are tested on their own."""
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "registration": "10000/hour"},
+    }
+
+
+@pytest.mark.django_db(transaction=True)
+@schema.parametrize()
+@settings(max_examples=MAX_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+def test_api_conforms_to_its_schema(case, authorization):
+    case.call_and_validate(headers=authorization, checks=CHECKS)
