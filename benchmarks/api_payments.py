@@ -1,0 +1,294 @@
+"""Card payment throughput: `POST /v1/payment_intents` with `confirm: true` through gunicorn, and
+`reconcile_settlement` over a large settlement file.
+
+What it does, all on loopback:
+
+1. Creates and migrates its own database (default pp_payments_bench), then creates `--users`
+   users, each with a usd wallet and a tokenized visa test card (4242424242424242).
+2. Starts gunicorn with the production settings (DEBUG=false, HTTPS_ONLY=false, a real
+   SECRET_KEY, persistent database connections, `--workers`, default 2 * cores + 1; the simulator
+   connectors answer after `--connector-latency-ms`, default 0) and waits for /health.
+3. Runs `--clients` concurrent HTTP clients (threads, one keep-alive httpx.Client each) for
+   `--seconds`: each request creates and confirms a payment intent of 1.00-100.00 USD into a random
+   user's wallet with that user's card and token (routing, the simulator's idempotent authorize-and-
+   capture, the capture entry with its fee, the wallet's statement lines and two events). It prints
+   payments/s and p50/p95/p99 latency, and checks that every 201 is a succeeded intent.
+4. With `--settlement-rows N` (default 100,000; 0 to skip): inserts N captured intents (bulk
+   SQL, no connector), writes the matching settlement CSV, and times `settlement_reconcile` on it,
+   then a second run of the same file (which must post nothing).
+
+The load generator, gunicorn and PostgreSQL share the machine's cores, so the API figure is a
+floor for what a separate load generator would measure.
+
+    .venv/bin/python benchmarks/api_payments.py [--seconds 10] [--clients 16] [--users 200] [--workers N]
+        [--connector-latency-ms 0] [--settlement-rows 100000]
+"""
+
+import argparse
+import csv
+import os
+import random
+import shlex
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "payments_platform.settings")
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/pp_payments_bench")
+os.environ.setdefault("SECRET_KEY", "benchmark-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz")
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/7")
+os.environ["DEBUG"] = "false"
+os.environ["HTTPS_ONLY"] = "false"
+os.environ.setdefault("LOG_LEVEL", "WARNING")
+
+
+def _create_database() -> None:
+    import psycopg
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    with psycopg.connect(
+        host=database["HOST"], port=database["PORT"], user=database["USER"], dbname="postgres", autocommit=True
+    ) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database["NAME"]]).fetchone():
+            conn.execute(f'CREATE DATABASE "{database["NAME"]}"')
+
+
+def _seed(count: int):
+    """`count` users with a usd wallet and a visa payment method; returns (wallet id, pm id, token) triples."""
+    from datetime import date
+
+    from rest_framework_simplejwt.tokens import RefreshToken
+
+    from accounts.models import User
+    from payments.services import payment_method_create
+    from wallets.services import wallet_create
+
+    run = f"{int(time.time())}-{random.randrange(10**6)}"
+    users = User.objects.bulk_create(
+        [User(email=f"pay-bench-{run}-{index}@example.com", password="!") for index in range(count)]
+    )
+    seeded = []
+    for user in users:
+        wallet = wallet_create(user=user, currency="usd")
+        method = payment_method_create(
+            user=user, number="4242424242424242", exp_month=12, exp_year=date.today().year + 2, cvc="123"
+        )
+        seeded.append((wallet.public_id, method.public_id, str(RefreshToken.for_user(user).access_token)))
+    return seeded
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _start_gunicorn(port: int, workers: int, latency_ms: int) -> subprocess.Popen:
+    import httpx
+
+    env = {
+        **os.environ,
+        "PORT": str(port),
+        "GUNICORN_WORKERS": str(workers),
+        "PAYMENT_SIMULATOR_LATENCY_MS": str(latency_ms),
+    }
+    process = subprocess.Popen(
+        [
+            str(ROOT / ".venv" / "bin" / "gunicorn"),
+            "payments_platform.wsgi:application",
+            "--config",
+            str(ROOT / "gunicorn.conf.py"),
+            "--bind",
+            f"127.0.0.1:{port}",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"gunicorn exited with status {process.returncode}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
+                return process
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    process.terminate()
+    raise SystemExit("gunicorn did not answer /health within 30 s")
+
+
+def _drive_api(base_url: str, seeded, clients: int, seconds: float, warmup: float):
+    """`clients` threads creating and confirming intents; returns (latencies of 201s, status counts, ids)."""
+    import httpx
+
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    intent_ids: list[str] = []
+    lock = threading.Lock()
+    start = threading.Barrier(clients + 1)
+    timing = {}
+
+    def client(index: int) -> None:
+        rng = random.Random(index)
+        mine_latencies, mine_statuses, mine_ids = [], {}, []
+        with httpx.Client(base_url=base_url, timeout=30) as http:
+            start.wait()
+            measure_from = timing["start"] + warmup
+            stop_at = measure_from + seconds
+            while (now := time.monotonic()) < stop_at:
+                wallet, method, token = rng.choice(seeded)
+                began = time.perf_counter()
+                response = http.post(
+                    "/v1/payment_intents",
+                    json={
+                        "amount": rng.randint(100, 10_000),
+                        "currency": "usd",
+                        "wallet": wallet,
+                        "payment_method": method,
+                        "confirm": True,
+                    },
+                    headers={"Authorization": f"Bearer {token}"},
+                )
+                elapsed = time.perf_counter() - began
+                if now < measure_from:
+                    continue  # warm-up: workers open their connections
+                mine_statuses[response.status_code] = mine_statuses.get(response.status_code, 0) + 1
+                if response.status_code == 201:
+                    mine_latencies.append(elapsed)
+                    mine_ids.append(response.json()["data"]["id"])
+        with lock:
+            latencies.extend(mine_latencies)
+            intent_ids.extend(mine_ids)
+            for status, count in mine_statuses.items():
+                statuses[status] = statuses.get(status, 0) + count
+
+    threads = [threading.Thread(target=client, args=(index,)) for index in range(clients)]
+    for thread in threads:
+        thread.start()
+    timing["start"] = time.monotonic()
+    start.wait()
+    for thread in threads:
+        thread.join()
+    return latencies, statuses, intent_ids
+
+
+def _percentile(sorted_values: list[float], fraction: float) -> float:
+    if not sorted_values:
+        return float("nan")
+    index = min(len(sorted_values) - 1, max(0, round(fraction * len(sorted_values)) - 1))
+    return sorted_values[index]
+
+
+def _settlement(rows: int, seeded) -> None:
+    """Insert `rows` captured intents (bulk), write their settlement CSV, time two reconcile runs."""
+    from django.utils import timezone
+
+    from payments.models import PaymentIntent, SettlementRecord
+    from payments.services.settlement import settlement_file_read, settlement_reconcile
+    from payments_platform.api.ids import new_public_id
+    from wallets.models import Wallet
+
+    wallet = Wallet.objects.select_related("user").get(public_id=seeded[0][0])
+    now = timezone.now()
+    run = new_public_id("bench")[6:16]
+    began = time.perf_counter()
+    intents = [
+        PaymentIntent(
+            public_id=new_public_id("pi"),
+            user=wallet.user,
+            wallet=wallet,
+            amount=1000 + index % 9000,
+            currency="usd",
+            status="succeeded",
+            amount_received=1000 + index % 9000,
+            connector="simulator_a",
+            connector_reference=f"simulator_a_ch_bench_{run}_{index}",
+            captured_at=now,
+            created=now,
+            updated=now,
+        )
+        for index in range(rows)
+    ]
+    PaymentIntent.objects.bulk_create(intents, batch_size=5000)
+    print(f"  seeded {rows:,} captured intents in {time.perf_counter() - began:.1f} s")
+    with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False, newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["reference", "type", "gross", "fee", "net", "currency", "settled_date"])
+        for intent in intents:
+            fee = round(intent.amount * 0.005) + 10
+            writer.writerow(
+                [intent.connector_reference, "charge", intent.amount, fee, intent.amount - fee, "usd", now.date()]
+            )
+        path = handle.name
+    # Every other day's rows in this database are "missing in the file" for this run: scope the check.
+    for attempt in ("first run", "second run"):
+        began = time.perf_counter()
+        with open(path, newline="") as text:
+            parsed = settlement_file_read(text)
+        report = settlement_reconcile(rows=parsed, connector=None)
+        elapsed = time.perf_counter() - began
+        print(
+            f"  reconcile_settlement {attempt}: {rows:,} rows in {elapsed:.2f} s "
+            f"({rows / elapsed:,.0f} rows/s): matched {report.matched:,}, posted {report.posted:,}, "
+            f"already settled {report.already_settled:,}, missing in ledger {len(report.missing_in_ledger)}, "
+            f"mismatches {len(report.amount_mismatches)}"
+        )
+    assert SettlementRecord.objects.filter(reference__startswith=f"simulator_a_ch_bench_{run}_").count() == rows
+    os.unlink(path)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=10.0, help="Measured duration (default 10).")
+    parser.add_argument("--warmup", type=float, default=2.0, help="Unmeasured warm-up (default 2).")
+    parser.add_argument("--clients", type=int, default=16, help="Concurrent HTTP clients (default 16).")
+    parser.add_argument("--users", type=int, default=200, help="Users, each with a wallet and a card (default 200).")
+    parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) * 2 + 1, help="gunicorn workers.")
+    parser.add_argument("--connector-latency-ms", type=int, default=0, help="Simulator latency per call (default 0).")
+    parser.add_argument("--settlement-rows", type=int, default=100_000, help="Rows for the reconcile run (0: skip).")
+    args = parser.parse_args()
+
+    import django
+
+    _create_database()
+    django.setup()
+    from django.core.management import call_command
+
+    from payments.models import PaymentIntent
+
+    call_command("migrate", verbosity=0)
+    print(f"Seeding {args.users} users with a wallet and a card ...")
+    seeded = _seed(args.users)
+    port = _free_port()
+    print(f"Starting gunicorn ({args.workers} workers, connector latency {args.connector_latency_ms} ms) ...")
+    server = _start_gunicorn(port, args.workers, args.connector_latency_ms)
+    try:
+        base_url = f"http://127.0.0.1:{port}"
+        latencies, statuses, ids = _drive_api(base_url, seeded, args.clients, args.seconds, args.warmup)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    latencies.sort()
+    succeeded = PaymentIntent.objects.filter(public_id__in=ids, status="succeeded").count()
+    print(f"\nPOST /v1/payment_intents (confirm: true), {args.clients} clients, {args.seconds:.0f} s:")
+    print(f"  {len(latencies) / args.seconds:,.0f} payments/s ({len(latencies):,} succeeded; statuses {statuses})")
+    p50, p95, p99 = (_percentile(latencies, fraction) * 1000 for fraction in (0.50, 0.95, 0.99))
+    print(f"  latency p50 {p50:.1f} ms, p95 {p95:.1f} ms, p99 {p99:.1f} ms")
+    print(f"  every 201 is a succeeded intent in the database: {succeeded == len(ids)} ({succeeded:,}/{len(ids):,})")
+    if args.settlement_rows:
+        print(f"\nreconcile_settlement over {args.settlement_rows:,} rows:")
+        _settlement(args.settlement_rows, seeded)
+    print("\nRerun: " + shlex.join([".venv/bin/python", "benchmarks/api_payments.py", *sys.argv[1:]]))
+
+
+if __name__ == "__main__":
+    main()
