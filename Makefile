@@ -10,7 +10,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/payments
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/1
 
-.PHONY: run test install install-dev lint format check-migrations importlint ci clean superuser
+.PHONY: run test install install-dev lint format check-migrations importlint security audit ci clean superuser
 
 $(UV):
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,18 @@ check-migrations: install-dev
 
 importlint: install-dev
 	$(BIN)/lint-imports
+
+# Bandit (high severity fails) and the security test suite; docs/security.md.
+SECURITY_PATHS := accounts ledger wallets payments fraud webhooks payments_platform
+security: install-dev
+	$(BIN)/bandit -c pyproject.toml -r $(SECURITY_PATHS) -lll -q
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
+		$(BIN)/pytest tests/security
+
+# Dependency audit of the locked versions; needs a vulnerability service (network), so not in CI.
+audit: install-dev
+	$(UV) export --frozen --no-hashes --all-groups --no-emit-project > .audit-requirements.txt
+	$(BIN)/pip-audit -r .audit-requirements.txt --no-deps --disable-pip --strict; status=$$?; rm -f .audit-requirements.txt; exit $$status
 
 ci: test lint check-migrations importlint
 

@@ -75,6 +75,8 @@ def address_refusal(address: IPAddress) -> str | None:
         ("multicast", address.is_multicast),
         ("unspecified", address.is_unspecified),
         ("private", address.is_private),
+        # Deprecated IPv6 site-local (fec0::/10): Python counts it as global, networks may still route it.
+        ("private", isinstance(address, ipaddress.IPv6Address) and address.is_site_local),
         ("reserved", address.is_reserved or not address.is_global),
     )
     return next((reason for reason, refused in checks if refused), None)
