@@ -17,6 +17,7 @@ from payments_platform.api.fields import (
     StrictIntegerField,
     UnixTimestampField,
 )
+from wallets.serializers import OutcomeOutput  # the contract's fraud outcome, one schema component
 
 PUBLIC_ID_MAX_LENGTH = 40
 
@@ -117,14 +118,6 @@ class LastPaymentErrorOutput(serializers.Serializer):
     code = serializers.CharField()
     decline_code = serializers.CharField(allow_null=True)
     message = serializers.CharField()
-
-
-class OutcomeOutput(serializers.Serializer):
-    type = serializers.CharField()
-    risk_level = serializers.CharField()
-    risk_score = serializers.IntegerField()
-    rules = serializers.ListField(child=serializers.CharField())
-    reason = serializers.CharField(allow_null=True)
 
 
 class PaymentAttemptOutput(serializers.ModelSerializer):
