@@ -20,6 +20,9 @@ class IdempotencyKey(models.Model):
     request_fingerprint = models.CharField(max_length=64, help_text="SHA-256 of the canonical JSON body.")
     response_status = models.PositiveSmallIntegerField(null=True)
     response_body = models.JSONField(null=True)
+    locked_at = models.DateTimeField(
+        null=True, help_text="Phased mode only: when a request last claimed this key and started running."
+    )
     created = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:

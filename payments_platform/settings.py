@@ -273,6 +273,9 @@ USE_TZ = True
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("MAX_REQUEST_BODY_BYTES", default=1024 * 1024)
 MAX_JSON_DEPTH = 20
+# Phased idempotency (views that call a card connector): a key left "in progress" by a
+# crashed request may be taken over by a retry after this many seconds.
+IDEMPOTENCY_STALE_SECONDS = env.int("IDEMPOTENCY_STALE_SECONDS", default=60)
 
 # --- Security ---------------------------------------------------------------------
 # HTTPS_ONLY defaults to on whenever DEBUG is off; HTTPS_ONLY=false serves plain HTTP

@@ -12,11 +12,28 @@ How a keyed request runs (see `IdempotentMixin`):
 3. When the view has run, the response is stored in the same transaction as the effect.
    A 400, 429 or 5xx rolls back the whole transaction, key included, so the client can
    retry with the same key.
+
+The phased mode (`idempotency_mode = "phased"` on a view) is for views that call the
+outside world, such as confirming a payment with a card connector. There, one request
+transaction would be wrong: a crash after the connector charged the card would roll back
+every record of the charge. Instead:
+
+1. The key is claimed in its own short transaction and committed as "in progress".
+2. The view runs with its own transactions: it commits a record of each external call
+   (a `pending` payment attempt) before making it, so a crash leaves a trail that
+   `sync_payment_attempts` follows up.
+3. The response is stored when the view returns; a 400, 429 or 5xx deletes the key instead.
+
+A second request with the key while the first runs gets 409 `idempotency_key_in_use`. A key
+left "in progress" by a crashed process is taken over by a retry after
+`IDEMPOTENCY_STALE_SECONDS`; the view then runs again against the state the crash left
+(a payment intent's state machine refuses what was already done).
 """
 
 import hashlib
 import hmac
 from dataclasses import dataclass
+from datetime import timedelta
 
 import orjson
 from django.conf import settings
@@ -43,6 +60,7 @@ class IdempotentReplay(Exception):
 @dataclass
 class ClaimedKey:
     pk: int
+    phased: bool = False
 
 
 def fingerprint(body: object) -> str:
@@ -87,6 +105,13 @@ def claim(*, user_id: int, key: str, method: str, path: str, body: object) -> Cl
     if row is not None:
         return ClaimedKey(pk=row[0])
     stored = IdempotencyKey.objects.get(user_id=user_id, key=key)
+    _same_request_or_raise(stored, method=method, path=path, request_fingerprint=request_fingerprint)
+    if stored.response_status is None:
+        raise _in_use()
+    raise IdempotentReplay(stored.response_status, stored.response_body)
+
+
+def _same_request_or_raise(stored: IdempotencyKey, *, method: str, path: str, request_fingerprint: str) -> None:
     same_request = (
         stored.request_method == method
         and stored.request_path == path
@@ -98,18 +123,53 @@ def claim(*, user_id: int, key: str, method: str, path: str, body: object) -> Cl
             "(method, path or body). Use a new key for a new request.",
             code="idempotency_key_reused",
         )
-    if stored.response_status is None:
-        raise IdempotencyError(
-            "A request with this Idempotency-Key is still being processed. Retry shortly.",
-            code="idempotency_key_in_use",
-            status_code=409,
-        )
-    raise IdempotentReplay(stored.response_status, stored.response_body)
+
+
+def _in_use() -> IdempotencyError:
+    return IdempotencyError(
+        "A request with this Idempotency-Key is still being processed. Retry shortly.",
+        code="idempotency_key_in_use",
+        status_code=409,
+    )
+
+
+def claim_phased(*, user_id: int, key: str, method: str, path: str, body: object) -> ClaimedKey:
+    """Claim `key` and commit the claim before the view runs (phased mode, see above).
+
+    Raises `IdempotentReplay` for a finished request, `IdempotencyError` (400) for a key used
+    with another request, and 409 `idempotency_key_in_use` while another request holds it and
+    is not yet stale.
+    """
+    request_fingerprint = fingerprint(body)
+    now = timezone.now()
+    table = IdempotencyKey._meta.db_table
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (user_id, key, request_method, request_path, request_fingerprint, created, "  # noqa: S608
+                "locked_at) VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (user_id, key) DO NOTHING RETURNING id",
+                [user_id, key, method, path, request_fingerprint, now, now],
+            )
+            row = cursor.fetchone()
+        if row is not None:
+            return ClaimedKey(pk=row[0], phased=True)
+        stored = IdempotencyKey.objects.select_for_update().get(user_id=user_id, key=key)
+        _same_request_or_raise(stored, method=method, path=path, request_fingerprint=request_fingerprint)
+        if stored.response_status is not None:
+            raise IdempotentReplay(stored.response_status, stored.response_body)
+        stale_before = now - timedelta(seconds=settings.IDEMPOTENCY_STALE_SECONDS)
+        if stored.locked_at is not None and stored.locked_at > stale_before:
+            raise _in_use()
+        stored.locked_at = now
+        stored.save(update_fields=["locked_at"])
+        return ClaimedKey(pk=stored.pk, phased=True)
 
 
 def record(claimed: ClaimedKey, *, status: int, body: object) -> None:
     """Store the response to replay, in the request's transaction; or roll everything back."""
     if should_store(status):
         IdempotencyKey.objects.filter(pk=claimed.pk).update(response_status=status, response_body=body)
+    elif claimed.phased:
+        IdempotencyKey.objects.filter(pk=claimed.pk, response_status__isnull=True).delete()
     else:
         transaction.set_rollback(True)

@@ -15,16 +15,19 @@ class IdempotentMixin:
 
     Views whose responses carry secrets that must not be stored (JWTs) set
     `idempotent = False`; anonymous requests are not keyed (no user to scope them to).
+    Views that call the outside world set `idempotency_mode = "phased"`: the key is committed
+    before the view runs and the view commits its own steps (`payments_platform.api.idempotency`).
     """
 
     idempotent = True
+    idempotency_mode = "transaction"  # or "phased"
 
     def _keyed(self, request) -> bool:
         return self.idempotent and request.method == "POST" and idempotency.HEADER in request.headers
 
     def dispatch(self, request, *args, **kwargs):
         self._claimed_key = None
-        if self._keyed(request):
+        if self._keyed(request) and self.idempotency_mode == "transaction":
             with transaction.atomic():
                 return super().dispatch(request, *args, **kwargs)
         return super().dispatch(request, *args, **kwargs)
@@ -37,7 +40,8 @@ class IdempotentMixin:
                 raise ParameterInvalid("Query parameters must not contain NUL characters.", param=name.strip("\x00"))
         if self._keyed(request) and request.user.is_authenticated:
             key = idempotency.validate_key(request.headers[idempotency.HEADER])
-            self._claimed_key = idempotency.claim(
+            claim = idempotency.claim_phased if self.idempotency_mode == "phased" else idempotency.claim
+            self._claimed_key = claim(
                 user_id=request.user.pk,
                 key=key,
                 method=request.method,

@@ -12,6 +12,7 @@ import uuid
 import structlog
 from django.apps import apps
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.urls import path
 from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied, Throttled
@@ -103,6 +104,17 @@ class EffectView(PlatformAPIView):
         )
 
 
+class PhasedEffectView(EffectView):
+    """The same effect in the phased idempotency mode: it commits on its own, like a view that
+    records a pending connector attempt before calling out."""
+
+    idempotency_mode = "phased"
+
+    def post(self, request):
+        with transaction.atomic():
+            return super().post(request)
+
+
 class UserRow(serializers.Serializer):
     id = serializers.CharField(source="public_id")
 
@@ -121,6 +133,7 @@ urlpatterns = [
     path("v1/test/log", LogView.as_view()),
     path("v1/test/effects", EffectView.as_view()),
     path("v1/test/effects/other", EffectView.as_view()),
+    path("v1/test/phased-effects", PhasedEffectView.as_view()),
     path("v1/test/users", UserListViewSet.as_view({"get": "list"})),
     *real_urlpatterns,
 ]
