@@ -136,8 +136,9 @@ def post_entry(
 ) -> JournalEntry:
     """Post one balanced journal entry and update the stored balances, atomically.
 
-    Guarantees, in one `transaction.atomic()` (a savepoint inside a caller's transaction, so the
-    caller can add its own writes, such as an outbox event, to the same commit):
+    Guarantees, in one transaction (its own, or the caller's when called inside
+    `transaction.atomic()`, so the caller can add its own writes, such as an outbox event, to
+    the same commit):
 
     - raises `InvalidEntry` for fewer than two lines, a zero or non-integer amount, or an unknown
       account; `CurrencyMismatch` when a line's currency is not its account's; `UnbalancedEntry`
@@ -152,41 +153,11 @@ def post_entry(
     """
     pks = _validate_shape(lines)
     unique_pks = sorted(set(pks))
-    with transaction.atomic():
-        locked = _lock_accounts(unique_pks)
-        if len(locked) != len(unique_pks):
-            raise InvalidEntry("A line refers to an account that does not exist.", param="account")
-
-        totals: dict[str, int] = defaultdict(int)
-        deltas: dict[int, int] = defaultdict(int)  # pk -> change of the stored (normal-side) balance
-        for line, pk in zip(lines, pks, strict=True):
-            account = locked[pk]
-            if line.currency is not None and line.currency != account.currency:
-                raise CurrencyMismatch(
-                    f"The line's currency {line.currency!r} is not its account's currency {account.currency!r}.",
-                    param="currency",
-                )
-            totals[account.currency] += line.amount
-            deltas[pk] += account.normal_sign * line.amount
-        unbalanced = sorted(currency for currency, total in totals.items() if total != 0)
-        if unbalanced:
-            raise UnbalancedEntry(f"The lines do not sum to zero in {', '.join(unbalanced)}.", param="lines")
-        for pk in unique_pks:
-            account = locked[pk]
-            if not account.allow_negative and deltas[pk] < 0 and account.balance + deltas[pk] < 0:
-                error = InsufficientFunds(param="amount")
-                error.account_id = pk
-                raise error
-
-        running = {pk: locked[pk].balance for pk in unique_pks}
-        postings = []
-        for line, pk in zip(lines, pks, strict=True):
-            account = locked[pk]
-            running[pk] += account.normal_sign * line.amount
-            postings.append(
-                Posting(account_id=pk, amount=line.amount, currency=account.currency, balance_after=running[pk])
-            )
-        entry = JournalEntry(
+    arguments = {
+        "lines": lines,
+        "pks": pks,
+        "unique_pks": unique_pks,
+        "entry": JournalEntry(
             kind=kind,
             description=description,
             reference=reference,
@@ -194,13 +165,15 @@ def post_entry(
             metadata=metadata or {},
             created_by=created_by,
             request_id=request_id or "",
-        )
-        changed = {pk: deltas[pk] for pk in unique_pks if deltas[pk] != 0}
-        if connection.vendor == "postgresql":
-            _write_postgresql(entry, postings, changed)
-        else:
-            _write_orm(entry, postings, changed)
-
+        ),
+    }
+    if connection.in_atomic_block and connection.vendor == "postgresql":
+        # Inside the caller's transaction no savepoint is needed: every refusal is raised
+        # before the first write, and the write is a single statement. Saves two round trips.
+        entry, postings, running = _post_locked(**arguments)
+    else:
+        with transaction.atomic():
+            entry, postings, running = _post_locked(**arguments)
     for line in lines:
         if isinstance(line.account, Account):
             line.account.balance = running[line.account.pk]
@@ -209,6 +182,52 @@ def post_entry(
     cached._prefetch_done = True
     entry._prefetched_objects_cache = {"postings": cached}
     return entry
+
+
+def _post_locked(
+    *, lines: Sequence[Line], pks: list[int], unique_pks: list[int], entry: JournalEntry
+) -> tuple[JournalEntry, list[Posting], dict[int, int]]:
+    """The body of `post_entry`, inside a transaction: lock, check, write."""
+    locked = _lock_accounts(unique_pks)
+    if len(locked) != len(unique_pks):
+        raise InvalidEntry("A line refers to an account that does not exist.", param="account")
+
+    totals: dict[str, int] = defaultdict(int)
+    deltas: dict[int, int] = defaultdict(int)  # pk -> change of the stored (normal-side) balance
+    for line, pk in zip(lines, pks, strict=True):
+        account = locked[pk]
+        if line.currency is not None and line.currency != account.currency:
+            raise CurrencyMismatch(
+                f"The line's currency {line.currency!r} is not its account's currency {account.currency!r}.",
+                param="currency",
+            )
+        totals[account.currency] += line.amount
+        deltas[pk] += account.normal_sign * line.amount
+    unbalanced = sorted(currency for currency, total in totals.items() if total != 0)
+    if unbalanced:
+        raise UnbalancedEntry(f"The lines do not sum to zero in {', '.join(unbalanced)}.", param="lines")
+    for pk in unique_pks:
+        account = locked[pk]
+        if not account.allow_negative and deltas[pk] < 0 and account.balance + deltas[pk] < 0:
+            error = InsufficientFunds(param="amount")
+            error.account_id = pk
+            raise error
+
+    running = {pk: locked[pk].balance for pk in unique_pks}
+    postings = []
+    for line, pk in zip(lines, pks, strict=True):
+        account = locked[pk]
+        running[pk] += account.normal_sign * line.amount
+        postings.append(
+            Posting(account_id=pk, amount=line.amount, currency=account.currency, balance_after=running[pk])
+        )
+    changed = {pk: deltas[pk] for pk in unique_pks if deltas[pk] != 0}
+    if connection.vendor == "postgresql":
+        _write_postgresql(entry, postings, changed)
+    else:
+        _write_orm(entry, postings, changed)
+
+    return entry, postings, running
 
 
 def _write_orm(entry: JournalEntry, postings: list[Posting], changed: dict[int, int]) -> None:

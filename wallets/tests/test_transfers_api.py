@@ -246,10 +246,11 @@ def test_transfer_takes_a_bounded_number_of_queries(auth_client, wallet, other_w
     send(auth_client, wallet, other_wallet)  # warm the per-process fraud rules and model caches
     # user (JWT); both wallets in one SELECT; fraud: the lists lookup (rules and model cached; one
     # Redis round trip, not a query); savepoint; two events (INSERT + endpoint SELECT each); the
-    # feature-log row; the ledger: savepoint, lock, entry+postings+balances (one statement),
-    # release; balance transactions (one bulk INSERT); transfer; release. 14 in production; the
-    # test's own transaction makes the service's atomic a savepoint (+2).
-    with django_assert_max_num_queries(16):
+    # feature-log row; the ledger: lock, entry+postings+balances (one statement; no savepoint
+    # inside the caller's transaction); balance transactions (one bulk INSERT); transfer;
+    # release. 12 in production; the test's own transaction makes the service's atomic a
+    # savepoint (+2).
+    with django_assert_max_num_queries(14):
         assert send(auth_client, wallet, other_wallet).status_code == 201
 
 
@@ -257,7 +258,7 @@ def test_transfer_with_cold_fraud_caches_adds_the_rules_and_model_queries(
     auth_client, wallet, other_wallet, django_assert_max_num_queries
 ):
     # Once per FRAUD_RULES_CACHE_SECONDS / FRAUD_MODEL_CACHE_SECONDS per process.
-    with django_assert_max_num_queries(18):
+    with django_assert_max_num_queries(16):
         assert send(auth_client, wallet, other_wallet).status_code == 201
 
 
