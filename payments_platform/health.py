@@ -2,6 +2,8 @@
 
 import socket
 import time
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from urllib.parse import urlparse
 
 from django.conf import settings
@@ -17,9 +19,14 @@ CHECK_TIMEOUT_SECONDS = 1.0
 
 
 def _check_database() -> str:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-        cursor.fetchone()
+    """Runs in its own thread, so on its own connection (closed afterwards): a hung server or a
+    dead persistent connection of the request thread cannot make the probe wait."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    finally:
+        connection.close()
     return "ok"
 
 
@@ -43,23 +50,34 @@ def _check_nats() -> str:
     return "ok"
 
 
+def _timed(check) -> tuple[str, str | None, float]:
+    started = time.perf_counter()
+    try:
+        status, error = check(), None
+    except Exception as exc:  # noqa: BLE001 - any failure means "not ready"
+        status, error = "unavailable", type(exc).__name__
+    return status, error, round((time.perf_counter() - started) * 1000, 2)
+
+
 def readiness() -> tuple[bool, dict[str, dict]]:
+    """Every dependency checked at once, in its own thread; the answer comes within
+    CHECK_TIMEOUT_SECONDS whatever hangs (a check still running then is "unavailable", "Timeout")."""
     checks = {"database": _check_database, "cache": _check_cache}
     if settings.NATS_URL:
         checks["nats"] = _check_nats
     components: dict[str, dict] = {}
-    for name, check in checks.items():
-        started = time.perf_counter()
+    executor = ThreadPoolExecutor(max_workers=len(checks), thread_name_prefix="ready")
+    started = time.perf_counter()
+    futures = {name: executor.submit(_timed, check) for name, check in checks.items()}
+    for name, future in futures.items():
         try:
-            status = check()
-            error = None
-        except Exception as exc:  # noqa: BLE001 - any failure means "not ready"
-            status, error = "unavailable", type(exc).__name__
-        components[name] = {
-            "status": status,
-            "latency_ms": round((time.perf_counter() - started) * 1000, 2),
-            "error": error,
-        }
+            status, error, latency = future.result(
+                timeout=max(0.0, CHECK_TIMEOUT_SECONDS - (time.perf_counter() - started))
+            )
+        except FutureTimeout:
+            status, error, latency = "unavailable", "Timeout", round((time.perf_counter() - started) * 1000, 2)
+        components[name] = {"status": status, "latency_ms": latency, "error": error}
+    executor.shutdown(wait=False)  # a hung check finishes in the background, bounded by its own timeouts
     return all(c["status"] == "ok" for c in components.values()), components
 
 

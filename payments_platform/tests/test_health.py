@@ -76,3 +76,21 @@ def test_ready_checks_nats_when_configured_and_reports_it_down(api_client, setti
 
     assert response.status_code == 503
     assert response.json()["error"]["components"]["nats"]["status"] == "unavailable"
+
+
+@pytest.mark.django_db
+def test_ready_answers_within_about_a_second_when_a_dependency_hangs(api_client, settings):
+    import socket
+    import time
+
+    with socket.socket() as silent:  # accepts connections, never says a word (a hung NATS)
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        settings.NATS_URL = f"nats://127.0.0.1:{silent.getsockname()[1]}"
+        started = time.perf_counter()
+        response = api_client.get("/ready")
+        elapsed = time.perf_counter() - started
+
+    assert response.status_code == 503
+    assert response.json()["error"]["components"]["nats"]["status"] == "unavailable"
+    assert elapsed < 1.5
