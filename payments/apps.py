@@ -3,3 +3,19 @@ from django.apps import AppConfig
 
 class PaymentsConfig(AppConfig):
     name = "payments"
+
+    def ready(self) -> None:
+        """Tell fraud what closing a payment's review does, and plug the payments traffic runner into
+        `simulate_traffic` (fraud never imports payments: payments registers itself)."""
+        from fraud.services import register_review_handler
+        from fraud.simulation import register_runner
+        from payments import simulation
+        from payments.services import reviews
+
+        register_review_handler(
+            "payment_intent",
+            on_approve=reviews.payment_review_approve,
+            on_reject=reviews.payment_review_reject,
+            on_event=reviews.payment_review_event,
+        )
+        register_runner("payments", simulation.payments_runner)

@@ -70,7 +70,12 @@ class PaymentIntent(models.Model):
     description = models.CharField(max_length=500, blank=True, default="")
     metadata = models.JSONField(default=dict, blank=True)
     last_payment_error = models.JSONField(null=True, blank=True)
-    outcome = models.JSONField(null=True, blank=True, help_text="Fraud outcome; null until fraud screening is wired.")
+    outcome = models.JSONField(
+        null=True, blank=True, help_text="Fraud screening's outcome of the last confirm; null until confirmed."
+    )
+    # Fraud review: set when an authorization whose outcome is manual_review succeeds (a review is
+    # opened); while set, a capture credits the wallet's *pending* account. Cleared when the review closes.
+    held_for_review = models.BooleanField(default=False)
     # The connector that authorized the payment and its reference for the charge (settlement key).
     connector = models.CharField(max_length=40, blank=True, default="")
     connector_reference = models.CharField(max_length=80, null=True, blank=True)
@@ -168,6 +173,8 @@ class Refund(models.Model):
     idempotency_key = models.CharField(max_length=80, unique=True)
     connector_reference = models.CharField(max_length=80, null=True, blank=True)
     failure_code = models.CharField(max_length=40, null=True, blank=True)
+    # A rejected fraud review's refund: taken from the wallet's pending account, platform fee returned.
+    from_held_funds = models.BooleanField(default=False)
     entry = models.OneToOneField("ledger.JournalEntry", on_delete=models.PROTECT, related_name="+")
     reversal_entry = models.OneToOneField(
         "ledger.JournalEntry", null=True, blank=True, on_delete=models.PROTECT, related_name="+"

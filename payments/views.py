@@ -4,6 +4,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from accounts.views import client_ip
 from payments import selectors, services
 from payments.serializers import (
     PaymentIntentCancelInput,
@@ -61,7 +62,10 @@ class PaymentMethodViewSet(PlatformViewSet):
 
 _DECLINE = (
     "A decline is 402 card_error (code card_declined, with decline_code; or processing_error when no "
-    "connector could process it); the intent is then requires_payment_method with last_payment_error."
+    "connector could process it); the intent is then requires_payment_method with last_payment_error. "
+    "Every confirm is screened for fraud first and the intent carries its `outcome`: blocked is a 402 "
+    "card_declined with decline_code fraudulent (no charge attempted); manual_review succeeds but the "
+    "money waits in the wallet's pending balance until the review is approved (a rejection refunds it)."
 )
 
 
@@ -82,7 +86,7 @@ class PaymentIntentViewSet(PlatformViewSet):
         data = PaymentIntentCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
         intent = services.payment_intent_create(
-            user=request.user, request_id=_request_id(request), **data.validated_data
+            user=request.user, request_id=_request_id(request), ip=client_ip(request), **data.validated_data
         )
         return _intent_response(request, intent, status=201)
 
@@ -111,7 +115,11 @@ class PaymentIntentViewSet(PlatformViewSet):
         data = PaymentIntentConfirmInput(data=request.data)
         data.is_valid(raise_exception=True)
         intent = services.payment_intent_confirm(
-            user=request.user, public_id=pk, request_id=_request_id(request), **data.validated_data
+            user=request.user,
+            public_id=pk,
+            request_id=_request_id(request),
+            ip=client_ip(request),
+            **data.validated_data,
         )
         return _intent_response(request, intent)
 

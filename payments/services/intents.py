@@ -12,16 +12,27 @@ transaction of ours holds a pending change that a rollback would lose, except in
   everything back, key included; the client's retry with the same key reaches the same attempt
   number, hence the same connector idempotency key (f"{pi_id}:{n}"), and the connector answers
   with its first result: no second charge.
+
+Fraud screening (docs/payments.md, "Fraud screening"): confirm assesses the payment before any
+connector call (`fraud.services.assess`, outside the intent's lock), stores the `outcome` and the
+feature-log row in the transaction that marks the intent `processing`, and counts the attempt in
+the velocity windows after the decision. `blocked`: no connector call, the intent goes back to
+requires_payment_method with decline_code `fraudulent` and a 402 is raised. `manual_review`: when
+the authorization succeeds the review is opened in the transaction that records it, and the
+capture (now or later) credits the wallet's pending account (`held_for_review`) until a review
+handler (`payments.services.reviews`) releases or refunds it.
 """
 
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 import structlog
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from fraud.errors import CardBlockedAsFraudulent
+from fraud.services import Assessment, RiskContext, assess, assessment_record, review_open, velocity_record
 from payments import routing
 from payments.connectors import connector_get
 from payments.connectors.base import (
@@ -117,6 +128,8 @@ def payment_intent_create(
     description: str = "",
     metadata: dict | None = None,
     request_id: str = "",
+    ip: str | None = None,
+    occurred_at: datetime | None = None,
 ) -> PaymentIntent:
     """Create an intent to collect `amount` into one of `user`'s wallets in `currency`, with its
     `payment_intent.created` event; with `confirm`, run `payment_intent_confirm` right after.
@@ -151,46 +164,122 @@ def payment_intent_create(
         _event(intent, "payment_intent.created", request_id)
     logger.info("payment_intent_created", payment_intent=intent.public_id, amount=amount, currency=currency)
     if confirm:
-        return payment_intent_confirm(user=user, public_id=intent.public_id, request_id=request_id)
+        return payment_intent_confirm(
+            user=user, public_id=intent.public_id, request_id=request_id, ip=ip, occurred_at=occurred_at
+        )
     return intent
 
 
 # --- Confirm --------------------------------------------------------------------------
 
 
+CONFIRMABLE = (Status.REQUIRES_PAYMENT_METHOD, Status.REQUIRES_CONFIRMATION)
+FRAUD_DECLINE_MESSAGE = "Your card was declined."
+
+
+@dataclass(frozen=True)
+class _Screening:
+    """The fraud assessment of one confirm, for the payment method it was made with."""
+
+    method_pk: int
+    context: RiskContext
+    assessment: Assessment
+
+
 @dataclass
 class _Plan:
     intent_pk: int
-    attempt: PaymentAttempt
-    connectors: list[str]  # the remaining ones, in order, for failover
-    vault_token: str
+    attempt: PaymentAttempt | None  # None: blocked by fraud screening, nothing to send
+    connectors: list[str] = field(default_factory=list)  # the remaining ones, in order, for failover
+    vault_token: str = ""
+    screening: _Screening | None = None
+
+
+def _screen(*, user, intent: PaymentIntent, method: PaymentMethod, ip: str | None, occurred_at) -> _Screening:
+    """Assess a payment with `method` (no writes: the lists query, one Redis round trip)."""
+    context = RiskContext(
+        operation="payment",
+        user_id=user.pk,
+        account_created=user.created,
+        email=user.email,
+        amount=intent.amount,
+        currency=intent.currency,
+        ip=ip,
+        card_fingerprint=method.fingerprint,
+        card_brand=method.brand,
+        card_country=method.country or None,
+        card_bin=method.iin,
+        card_last4=method.last4,
+        occurred_at=occurred_at,
+    )
+    return _Screening(method_pk=method.pk, context=context, assessment=assess(context=context))
 
 
 def payment_intent_confirm(
-    *, user, public_id: str, payment_method: str | None = None, request_id: str = ""
+    *,
+    user,
+    public_id: str,
+    payment_method: str | None = None,
+    request_id: str = "",
+    ip: str | None = None,
+    occurred_at: datetime | None = None,
 ) -> PaymentIntent:
-    """Confirm an intent: route it to the eligible connectors in order, failing over on technical
-    errors, never on a decline; every attempt is stored. Ends `succeeded` (capture posted, with
-    `payment_intent.succeeded`), `requires_capture` (manual capture), or back at
-    `requires_payment_method` with `last_payment_error` and `payment_intent.payment_failed`, in
+    """Confirm an intent: screen it for fraud, then route it to the eligible connectors in order,
+    failing over on technical errors, never on a decline; every attempt is stored. Ends `succeeded`
+    (capture posted, with `payment_intent.succeeded`), `requires_capture` (manual capture), or back
+    at `requires_payment_method` with `last_payment_error` and `payment_intent.payment_failed`, in
     which case `CardDeclined` (402, with decline_code) is raised after that state is committed.
+
+    Fraud screening (client `ip`; `occurred_at` is for the traffic simulator only): the intent's
+    `outcome` is stored with its feature-log row. `blocked` raises `CardBlockedAsFraudulent` (402,
+    decline_code `fraudulent`) after the failure is committed, with no connector call and no
+    ledger entry. `manual_review` opens a review when the authorization succeeds and holds the
+    captured money in the wallet's pending balance. The attempt is counted in the velocity windows
+    after the decision (declined when blocked or declined by the issuer).
 
     Raises before any change: 400 `payment_intent_unexpected_state` unless the intent
     requires_payment_method or requires_confirmation; 400 parameter_missing without a payment
     method; 503 `connector_unavailable` when no connector is eligible (or all circuits are open).
     """
-    intent_pk = _owned_intent_pk(user=user, public_id=public_id)
-    method = _owned_payment_method(user=user, public_id=payment_method) if payment_method else None
-    plan = _confirm_begin(intent_pk=intent_pk, method=method)
+    intent = PaymentIntent.objects.select_related("payment_method").filter(user=user, public_id=public_id).first()
+    if intent is None:
+        raise PaymentIntentMissing(f"No such payment intent: {public_id!r}.", param="id")
+    method = _owned_payment_method(user=user, public_id=payment_method) if payment_method else intent.payment_method
+    screening = None
+    if method is not None and intent.status in CONFIRMABLE:  # else _confirm_begin refuses it anyway
+        screening = _screen(user=user, intent=intent, method=method, ip=ip, occurred_at=occurred_at)
+    plan = _confirm_begin(
+        intent_pk=intent.pk,
+        method=method if payment_method else None,
+        screening=screening,
+        ip=ip,
+        occurred_at=occurred_at,
+        request_id=request_id,
+    )
+    if plan.attempt is None:  # blocked: the failure is committed (or kept with the 402 in a keyed request)
+        velocity_record(context=plan.screening.context, declined=True)
+        blocked = PaymentIntent.objects.get(pk=plan.intent_pk)
+        raise CardBlockedAsFraudulent(
+            FRAUD_DECLINE_MESSAGE, extra={"payment_intent": {"id": blocked.public_id, "status": blocked.status}}
+        )
     return _confirm_run(plan, request_id=request_id)
 
 
-def _confirm_begin(*, intent_pk: int, method: PaymentMethod | None) -> _Plan:
-    """Under the intent's lock: check the state, pick the connectors, mark it `processing` and
-    write the first attempt `pending`; committed before any connector call (outside a keyed request)."""
+def _confirm_begin(
+    *,
+    intent_pk: int,
+    method: PaymentMethod | None,
+    screening: _Screening | None = None,
+    ip: str | None = None,
+    occurred_at=None,
+    request_id: str = "",
+) -> _Plan:
+    """Under the intent's lock: check the state, pick the connectors, store the fraud outcome and the
+    feature-log row; blocked: fail the intent (no attempt); else mark it `processing` and write the
+    first attempt `pending`. Committed before any connector call (outside a keyed request)."""
     with transaction.atomic():
         intent = _intent_locked(pk=intent_pk)
-        if intent.status not in (Status.REQUIRES_PAYMENT_METHOD, Status.REQUIRES_CONFIRMATION):
+        if intent.status not in CONFIRMABLE:
             raise PaymentIntentUnexpectedState(
                 f"This payment intent's status is {intent.status}; it cannot be confirmed.", param="id"
             )
@@ -203,18 +292,42 @@ def _confirm_begin(*, intent_pk: int, method: PaymentMethod | None) -> _Plan:
         connectors = [name for name in eligible if not routing.breaker_is_open(name)]
         if not connectors:
             raise NoConnectorAvailable(param="payment_method")
-
-        # --- FRAUD HOOK: the fraud assessment goes here (fraud wiring, a later step). ---
-        # Assess the payment (method.fingerprint, iin, last4, country; the amount; the user);
-        # set intent.outcome = assessment.as_outcome(); a blocked outcome fails the intent with
-        # decline_code "fraudulent" before any connector is called.
-
+        if screening is None or screening.method_pk != method.pk:  # the method changed meanwhile: rare
+            screening = _screen(user=intent.user, intent=intent, method=method, ip=ip, occurred_at=occurred_at)
+        assessment = screening.assessment
         intent.payment_method = method
+        intent.outcome = assessment.as_outcome()
+        assessment_record(
+            context=screening.context, assessment=assessment, object_type="payment_intent", object_id=intent.public_id
+        )
+        if assessment.blocked:
+            intent.status = Status.REQUIRES_PAYMENT_METHOD
+            intent.last_payment_error = {
+                "type": "card_error",
+                "code": "card_declined",
+                "decline_code": "fraudulent",
+                "message": FRAUD_DECLINE_MESSAGE,
+            }
+            _save(intent, "payment_method", "outcome", "status", "last_payment_error")
+            _event(intent, "payment_intent.payment_failed", request_id)
+            logger.warning(
+                "payment_blocked_by_fraud_screening",
+                payment_intent=intent.public_id,
+                risk_score=assessment.risk_score,
+                rules=assessment.rules,
+            )
+            return _Plan(intent_pk=intent.pk, attempt=None, screening=screening)
         intent.status = Status.PROCESSING
         intent.last_payment_error = None
-        _save(intent, "payment_method", "status", "last_payment_error")
+        _save(intent, "payment_method", "outcome", "status", "last_payment_error")
         attempt = _attempt_create(intent=intent, connector=connectors[0])
-    return _Plan(intent_pk=intent.pk, attempt=attempt, connectors=connectors[1:], vault_token=method.vault_token)
+    return _Plan(
+        intent_pk=intent.pk,
+        attempt=attempt,
+        connectors=connectors[1:],
+        vault_token=method.vault_token,
+        screening=screening,
+    )
 
 
 def _attempt_create(*, intent: PaymentIntent, connector: str) -> PaymentAttempt:
@@ -259,12 +372,16 @@ def _confirm_run(plan: _Plan, *, request_id: str) -> PaymentIntent:
             break
         next_attempt = _attempt_fail_over(attempt=attempt, result=result, connector=remaining.pop(0))
         if next_attempt is None:  # resolved meanwhile (sync_payment_attempts)
+            velocity_record(context=plan.screening.context, declined=False)
             return PaymentIntent.objects.get(pk=plan.intent_pk)
         logger.info(
             "payment_failover", payment_intent=intent.public_id, failed=attempt.connector, error=result.error_code
         )
         attempt = next_attempt
-    intent = attempt_finish(attempt_pk=attempt.pk, result=result, request_id=request_id)
+    intent = attempt_finish(
+        attempt_pk=attempt.pk, result=result, request_id=request_id, assessment=plan.screening.assessment
+    )
+    velocity_record(context=plan.screening.context, declined=result.declined)
     _raise_if_failed(intent)
     return intent
 
@@ -293,9 +410,16 @@ def _attempt_record(attempt: PaymentAttempt, result: ConnectorResult) -> None:
     attempt.save(update_fields=["status", "error_code", "decline_code", "latency_ms", "reference", "updated"])
 
 
-def attempt_finish(*, attempt_pk: int, result: ConnectorResult, request_id: str = "") -> PaymentIntent:
+def attempt_finish(
+    *, attempt_pk: int, result: ConnectorResult, request_id: str = "", assessment: Assessment | None = None
+) -> PaymentIntent:
     """Record the connector's final answer to an attempt and move the intent on, in one transaction:
     succeeded (automatic capture: the capture entry) / requires_capture / requires_payment_method.
+
+    An authorization whose fraud outcome is `manual_review` opens the review (`review.opened`) in
+    this transaction and marks the intent `held_for_review`, so its capture credits the wallet's
+    pending account. `assessment` is the confirm's; `sync_payment_attempts` has none and rebuilds
+    one from the stored outcome and the card's fingerprint.
 
     Idempotent: an attempt no longer `pending` (resolved by a concurrent sync) changes nothing.
     """
@@ -309,12 +433,14 @@ def attempt_finish(*, attempt_pk: int, result: ConnectorResult, request_id: str 
         if result.succeeded:
             intent.connector = attempt.connector
             intent.connector_reference = result.reference
+            if (intent.outcome or {}).get("type") == "manual_review":
+                _review_open(intent, assessment=assessment, request_id=request_id)
             if getattr(result, "captured", False):
                 _capture_apply(intent, amount=intent.amount, request_id=request_id)
             else:
                 intent.status = Status.REQUIRES_CAPTURE
                 intent.amount_capturable = intent.amount
-                _save(intent, "connector", "connector_reference", "status", "amount_capturable")
+                _save(intent, "connector", "connector_reference", "status", "amount_capturable", "held_for_review")
                 _event(intent, "payment_intent.requires_capture", request_id)
         else:
             intent.status = Status.REQUIRES_PAYMENT_METHOD
@@ -345,9 +471,36 @@ def attempt_finish(*, attempt_pk: int, result: ConnectorResult, request_id: str 
     return intent
 
 
+def _review_open(intent: PaymentIntent, *, assessment: Assessment | None, request_id: str) -> None:
+    """Open the fraud review of an authorized intent (`review.opened` for its owner) and hold it."""
+    if assessment is None:  # sync_payment_attempts: the confirm's assessment is gone; its outcome is stored
+        outcome = intent.outcome
+        fingerprint = intent.payment_method.fingerprint if intent.payment_method else None
+        assessment = Assessment(
+            outcome_type=outcome["type"],
+            risk_level=outcome.get("risk_level") or "elevated",
+            risk_score=outcome.get("risk_score") or 0,
+            rules=list(outcome.get("rules") or []),
+            reason=outcome.get("reason"),
+            signals={"card_fingerprint": fingerprint, "rebuilt_by": "sync_payment_attempts"},
+        )
+    review_open(
+        user=intent.user,
+        object_type="payment_intent",
+        object_id=intent.public_id,
+        assessment=assessment,
+        request_id=request_id,
+        on_event=lambda event_type, data: event_record(
+            user=intent.user, event_type=event_type, data_object=data, request_id=request_id
+        ),
+    )
+    intent.held_for_review = True
+
+
 def _capture_apply(intent: PaymentIntent, *, amount: int, request_id: str) -> None:
-    """Post the capture of `amount` and mark the intent succeeded (the rest is released)."""
-    entry, fee = capture_post(intent=intent, amount=amount, request_id=request_id)
+    """Post the capture of `amount` and mark the intent succeeded (the rest is released). An intent
+    `held_for_review` is captured into the wallet's pending account."""
+    entry, fee = capture_post(intent=intent, amount=amount, request_id=request_id, held=intent.held_for_review)
     intent.status = Status.SUCCEEDED
     intent.amount_received = amount
     intent.amount_capturable = 0
@@ -366,6 +519,7 @@ def _capture_apply(intent: PaymentIntent, *, amount: int, request_id: str) -> No
         "fee",
         "capture_entry",
         "captured_at",
+        "held_for_review",
     )
     _event(intent, "payment_intent.succeeded", request_id)
 

@@ -1,4 +1,5 @@
-"""The ledger entries of payments: capture (payment + fee), refund, refund reversal.
+"""The ledger entries of payments: capture (payment + fee), refund, refund reversal, and the
+fraud-review variants (capture held in the wallet's pending account, its release, its refund).
 
 Money moves only through `wallets.services.wallet_post_entry`, so every wallet movement is also a
 line of the wallet's statement (balance transactions `payment`, `fee`, `refund`).
@@ -45,23 +46,19 @@ def receivable_account(*, connector: str, currency: str) -> Account:
         return Account.objects.get(code=code)
 
 
-def capture_post(*, intent: PaymentIntent, amount: int, request_id: str = "") -> tuple[JournalEntry, int]:
-    """Post a capture of `amount`: debit the connector receivable with it, credit the wallet with it
-    (statement line `payment`), debit the wallet with the fee (line `fee`), credit fee revenue.
-    Returns the entry and the fee. Must run in the caller's transaction (with the intent's update)."""
-    fee = platform_fee(amount)
-    wallet_lines = [
+def _payment_and_fee_lines(*, intent: PaymentIntent, amount: int, fee: int, note: str = "") -> list[WalletLine]:
+    """The statement lines of a payment: `payment` +amount and `fee` -fee (none when the fee is 0)."""
+    lines = [
         WalletLine(
             wallet=intent.wallet,
             amount=amount,
             type=BalanceTransaction.Type.PAYMENT,
             source=intent.public_id,
-            description=intent.description or f"Card payment {intent.public_id}",
+            description=(intent.description or f"Card payment {intent.public_id}") + note,
         )
     ]
-    lines = [debit(receivable_account(connector=intent.connector, currency=intent.currency), amount)]
     if fee:
-        wallet_lines.append(
+        lines.append(
             WalletLine(
                 wallet=intent.wallet,
                 amount=-fee,
@@ -70,6 +67,48 @@ def capture_post(*, intent: PaymentIntent, amount: int, request_id: str = "") ->
                 description=f"Platform fee on {intent.public_id}",
             )
         )
+    return lines
+
+
+def capture_post(
+    *, intent: PaymentIntent, amount: int, request_id: str = "", held: bool = False
+) -> tuple[JournalEntry, int]:
+    """Post a capture of `amount`: debit the connector receivable with it, credit the wallet with it
+    (statement line `payment`), debit the wallet with the fee (line `fee`), credit fee revenue.
+    Returns the entry and the fee. Must run in the caller's transaction (with the intent's update).
+
+    `held` (the payment is under fraud review): the wallet's credit and fee go to its *pending*
+    account instead (credit gross, debit fee: `balance.pending` rises by the net) and no statement
+    line is written until `review_release_post` moves the net to available.
+    """
+    fee = platform_fee(amount)
+    if held:
+        pending = intent.wallet.pending_account_id
+        lines = [
+            debit(receivable_account(connector=intent.connector, currency=intent.currency), amount),
+            credit(pending, amount),
+        ]
+        if fee:
+            lines += [debit(pending, fee), credit(system_account(purpose="fees", currency=intent.currency), fee)]
+        entry, _ = wallet_post_entry(
+            wallet_lines=[],
+            lines=lines,
+            kind="payment_capture",
+            description=f"Capture of {intent.public_id} (held for fraud review)",
+            reference=intent.public_id,
+            metadata={
+                "payment_intent": intent.public_id,
+                "connector": intent.connector,
+                "fee": str(fee),
+                "held_for_review": True,
+            },
+            created_by=intent.user,
+            request_id=request_id,
+        )
+        return entry, fee
+    wallet_lines = _payment_and_fee_lines(intent=intent, amount=amount, fee=fee)
+    lines = [debit(receivable_account(connector=intent.connector, currency=intent.currency), amount)]
+    if fee:
         lines.append(credit(system_account(purpose="fees", currency=intent.currency), fee))
     entry, _ = wallet_post_entry(
         wallet_lines=wallet_lines,
@@ -84,9 +123,61 @@ def capture_post(*, intent: PaymentIntent, amount: int, request_id: str = "") ->
     return entry, fee
 
 
+def review_release_post(*, intent: PaymentIntent, review_id: str, actor=None, request_id: str = "") -> JournalEntry:
+    """An approved review: move the held net (amount received - fee) from the wallet's pending account
+    to available (entry kind `review_release`, reference pi_…). The statement gets the lines a normal
+    capture writes, `payment` +amount and `fee` -fee, so it reads as if the payment had not been held."""
+    net = intent.amount_received - intent.fee
+    lines = [debit(intent.wallet.pending_account_id, net)] if net else []
+    entry, _ = wallet_post_entry(
+        wallet_lines=_payment_and_fee_lines(
+            intent=intent, amount=intent.amount_received, fee=intent.fee, note=" (released after review)"
+        ),
+        lines=lines,
+        kind="review_release",
+        description=f"Payment {intent.public_id} released (review {review_id})",
+        reference=intent.public_id,
+        metadata={"payment_intent": intent.public_id, "review": review_id},
+        created_by=actor,
+        request_id=request_id,
+    )
+    return entry
+
+
+def _held_refund_lines(*, refund: Refund, intent: PaymentIntent, sign: int) -> list:
+    """A held payment's refund (sign +1) or its reversal (-1): the wallet's pending account gives
+    back the net, fee revenue returns the fee, the connector receivable the gross."""
+    net, fee = refund.amount - intent.fee, intent.fee
+    receivable = receivable_account(connector=intent.connector, currency=intent.currency)
+    lines = [credit(receivable, refund.amount) if sign > 0 else debit(receivable, refund.amount)]
+    if net:
+        pending = intent.wallet.pending_account_id
+        lines.append(debit(pending, net) if sign > 0 else credit(pending, net))
+    if fee:
+        fees = system_account(purpose="fees", currency=intent.currency)
+        lines.append(debit(fees, fee) if sign > 0 else credit(fees, fee))
+    return lines
+
+
 def refund_post(*, refund: Refund, intent: PaymentIntent, request_id: str = "") -> JournalEntry:
     """Take the refund from the wallet (line `refund`, -amount) and reduce the connector receivable.
-    Raises `InsufficientFunds` (nothing written) when the wallet cannot cover it."""
+    Raises `InsufficientFunds` (nothing written) when the wallet cannot cover it.
+
+    `refund.from_held_funds` (a rejected fraud review refunds the whole payment): the net comes
+    from the wallet's pending account and the platform returns its fee, so the wallet ends as if
+    the payment never happened; no statement line (none was written for the held payment)."""
+    if refund.from_held_funds:
+        entry, _ = wallet_post_entry(
+            wallet_lines=[],
+            lines=_held_refund_lines(refund=refund, intent=intent, sign=+1),
+            kind="refund",
+            description=f"Refund {refund.public_id} of {intent.public_id} (rejected by fraud review)",
+            reference=refund.public_id,
+            metadata={"refund": refund.public_id, "payment_intent": intent.public_id, "held_for_review": True},
+            created_by=intent.user,
+            request_id=request_id,
+        )
+        return entry
     entry, _ = wallet_post_entry(
         wallet_lines=[
             WalletLine(
@@ -109,7 +200,19 @@ def refund_post(*, refund: Refund, intent: PaymentIntent, request_id: str = "") 
 
 
 def refund_reversal_post(*, refund: Refund, intent: PaymentIntent) -> JournalEntry:
-    """The connector refused a refund: give the money back to the wallet (line `refund`, +amount)."""
+    """The connector refused a refund: give the money back to the wallet (line `refund`, +amount).
+    A held payment's refund goes back where it came from (pending account, fee revenue)."""
+    if refund.from_held_funds:
+        entry, _ = wallet_post_entry(
+            wallet_lines=[],
+            lines=_held_refund_lines(refund=refund, intent=intent, sign=-1),
+            kind="refund_reversal",
+            description=f"Refund {refund.public_id} failed at {intent.connector} (held funds restored)",
+            reference=refund.public_id,
+            metadata={"refund": refund.public_id, "payment_intent": intent.public_id, "held_for_review": True},
+            created_by=intent.user,
+        )
+        return entry
     entry, _ = wallet_post_entry(
         wallet_lines=[
             WalletLine(

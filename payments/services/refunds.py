@@ -6,6 +6,8 @@ import structlog
 from django.db import transaction
 from django.utils import timezone
 
+from fraud.models import ListEntry
+from fraud.services import assessment_label, blocklist_add
 from payments.connectors import connector_get
 from payments.connectors.base import ERROR, ConnectorResult, RefundRequest
 from payments.errors import AmountTooLarge, PaymentIntentMissing, PaymentIntentUnexpectedState
@@ -24,11 +26,13 @@ def refund_create(
     """Refund all or part of a succeeded intent, from the wallet it credited.
 
     In one transaction, under the intent's row lock (so concurrent refunds never exceed the
-    captured amount): checks the status (400 `payment_intent_unexpected_state` unless succeeded)
+    captured amount): checks the status (400 `payment_intent_unexpected_state` unless succeeded,
+    and while the payment is held for a fraud review: closing the review refunds or releases it)
     and the remaining amount (400 `amount_too_large`, param amount); posts the refund entry (debit
     the wallet, credit the connector receivable; 400 `balance_insufficient` with nothing written
     when the wallet cannot cover it); writes the refund `pending` and `refund.created`. The
-    platform fee is not returned.
+    platform fee is not returned. Reason `fraudulent` also puts the card's fingerprint on the
+    blocked cards list and labels the payment's feature-log rows as fraud.
 
     After commit (at once outside a transaction; after the request's transaction in a keyed
     request) the connector is asked to refund, with the idempotency key f"{pi_id}:refund:{n}",
@@ -38,13 +42,32 @@ def refund_create(
     intent_pk = PaymentIntent.objects.filter(user=user, public_id=payment_intent).values_list("pk", flat=True).first()
     if intent_pk is None:
         raise PaymentIntentMissing(f"No such payment intent: {payment_intent!r}.", param="payment_intent")
+    return _refund(intent_pk=intent_pk, amount=amount, reason=reason, request_id=request_id)
+
+
+def refund_held_payment(*, intent_pk: int, request_id: str = "") -> Refund:
+    """Refund the whole of a payment held for a fraud review that was rejected (reason `fraudulent`):
+    the net comes from the wallet's pending account and the platform fee is returned (see
+    `postings.refund_post`), then the connector is asked as for any refund. Runs in the caller's
+    transaction (review_close's)."""
+    return _refund(intent_pk=intent_pk, amount=None, reason=Refund.Reason.FRAUDULENT, request_id=request_id, held=True)
+
+
+def _refund(*, intent_pk: int, amount: int | None, reason: str | None, request_id: str, held: bool = False) -> Refund:
     with transaction.atomic():
         intent = (
-            PaymentIntent.objects.select_for_update(of=("self",)).select_related("wallet", "user").get(pk=intent_pk)
+            PaymentIntent.objects.select_for_update(of=("self",))
+            .select_related("wallet", "user", "payment_method")
+            .get(pk=intent_pk)
         )
         if intent.status != PaymentIntent.Status.SUCCEEDED:
             raise PaymentIntentUnexpectedState(
                 f"This payment intent's status is {intent.status}; only a succeeded one can be refunded.",
+                param="payment_intent",
+            )
+        if intent.held_for_review != held:
+            raise PaymentIntentUnexpectedState(
+                "This payment is held for a fraud review; closing the review releases or refunds it.",
                 param="payment_intent",
             )
         remaining = intent.amount_received - intent.amount_refunded
@@ -61,6 +84,7 @@ def refund_create(
             reason=reason,
             connector=intent.connector,
             idempotency_key=f"{intent.public_id}:refund:{number}",
+            from_held_funds=held,
         )
         refund.entry = refund_post(refund=refund, intent=intent, request_id=request_id)
         refund.created = refund.updated = refund.entry.created
@@ -68,8 +92,8 @@ def refund_create(
         intent.amount_refunded += amount
         intent.updated = timezone.now()
         intent.save(update_fields=["amount_refunded", "updated"])
-        # --- FRAUD HOOK: reason "fraudulent" adds the card's fingerprint to the blocklist
-        # (intent.payment_method.fingerprint), wired with the fraud app in a later step. ---
+        if reason == Refund.Reason.FRAUDULENT:
+            _report_fraud(intent=intent, refund=refund)
         event_record(
             user=intent.user,
             event_type="refund.created",
@@ -80,6 +104,20 @@ def refund_create(
     transaction.on_commit(partial(refund_execute, refund_pk=refund.pk, request_id=request_id), robust=True)
     refund.refresh_from_db()
     return refund
+
+
+def _report_fraud(*, intent: PaymentIntent, refund: Refund) -> None:
+    """A refund for fraud: block the card (fingerprint) and label the payment's assessments as fraud."""
+    if intent.payment_method is not None:
+        blocklist_add(
+            list_kind=ListEntry.Kind.CARD_FINGERPRINT,
+            value=intent.payment_method.fingerprint,
+            reason=f"refund {refund.public_id} of {intent.public_id}: fraudulent",
+            actor=intent.user if not refund.from_held_funds else None,
+        )
+    assessment_label(
+        object_type="payment_intent", object_id=intent.public_id, fraudulent=True, source="refund_fraudulent"
+    )
 
 
 def refund_execute(*, refund_pk: int, request_id: str = "") -> Refund:

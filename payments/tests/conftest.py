@@ -1,6 +1,10 @@
-"""Payments fixtures: the user's empty usd wallet and a visa payment method; connectors at zero latency."""
+"""Payments fixtures: the user's empty usd wallet and a visa payment method; connectors at zero latency;
+a clean fraud state (no velocity counters, no cached rules or model) for every test."""
 
 import pytest
+
+from fraud import scoring, velocity
+from fraud.assessment import forget_rules
 
 from payments.tests.factories import payment_method
 from wallets.tests.factories import WalletFactory
@@ -21,6 +25,31 @@ def _instant_connectors(settings):
     settings.PAYMENT_ROUTING = {"*": [{"connector": "simulator_a"}, {"connector": "simulator_b"}]}
     settings.PLATFORM_FEE_PERCENT = "2.9"
     settings.PLATFORM_FEE_FIXED = 30
+
+
+def wipe_velocity_keys() -> None:
+    """Delete every fraud velocity counter in this test run's Redis (the test cards share fingerprints)."""
+    try:
+        client = velocity._client().redis
+    except velocity.VelocityUnavailable:
+        return
+    keys = list(client.scan_iter(match="fraud:*", count=1000))
+    if keys:
+        client.delete(*keys)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_fraud_state(settings):
+    """Every confirm is screened: start each test with no velocity counters and no cached rules or model."""
+    settings.FRAUD_RULES_CACHE_SECONDS = 0
+    velocity.reset_clients()
+    forget_rules()
+    scoring.forget_active_model()
+    wipe_velocity_keys()
+    yield
+    velocity.reset_clients()
+    forget_rules()
+    scoring.forget_active_model()
 
 
 @pytest.fixture
