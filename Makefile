@@ -10,7 +10,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/payments
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/1
 
-.PHONY: run test install install-dev lint format check-migrations importlint security audit ci clean superuser
+.PHONY: run test install install-dev lint format check-migrations importlint security audit ci clean superuser chaos chaos-fast load
 
 $(UV):
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +61,18 @@ audit: install-dev
 	$(BIN)/pip-audit -r .audit-requirements.txt --no-deps --disable-pip --strict; status=$$?; rm -f .audit-requirements.txt; exit $$status
 
 ci: test lint check-migrations importlint
+
+# Fault scenarios and load on PRIVATE PostgreSQL/Redis/NATS/gunicorn instances the scripts start
+# and stop themselves (never the shared services); docs/reliability.md.
+chaos: install-dev
+	$(BIN)/python scripts/chaos/run.py all
+
+chaos-fast: install-dev
+	$(BIN)/python scripts/chaos/run.py fast
+
+LOAD_ARGS ?= --seconds 30 --clients 2,4,8
+load: install-dev
+	$(BIN)/python benchmarks/load.py $(LOAD_ARGS)
 
 superuser: install
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py createsuperuser

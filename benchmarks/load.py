@@ -352,8 +352,18 @@ class Workload:
     def _classify(status, body) -> str:
         code = _code(body)
         # Business refusals a real client expects under a random mix: not errors of the platform.
-        if status in (400, 402) and code in {"balance_insufficient", "blocked_by_fraud_screening", "amount_too_large"}:
-            return f"refused:{code}"
+        # card_declined: fraud screening of card payments; payment_intent_unexpected_state: a refund of
+        # a payment held for a fraud review.
+        expected = {
+            "balance_insufficient",
+            "blocked_by_fraud_screening",
+            "amount_too_large",
+            "card_declined",
+            "payment_intent_unexpected_state",
+        }
+        if status in (400, 402) and code in expected:
+            decline = ((body or {}).get("error") or {}).get("decline_code")
+            return f"refused:{code}" + (f":{decline}" if decline else "")
         return f"error:{status}:{code}"
 
     def setup(self, users: int, threads: int = 8) -> None:
