@@ -5,7 +5,6 @@ import pytest
 
 from fraud import scoring, velocity
 from fraud.assessment import forget_rules
-
 from payments.tests.factories import payment_method
 from wallets.tests.factories import WalletFactory
 
