@@ -245,12 +245,12 @@ def test_transfer_requires_authentication(api_client, wallet, other_wallet):
 def test_transfer_takes_a_bounded_number_of_queries(auth_client, wallet, other_wallet, django_assert_max_num_queries):
     send(auth_client, wallet, other_wallet)  # warm the per-process fraud rules and model caches
     # user (JWT); both wallets in one SELECT; fraud: the lists lookup (rules and model cached; one
-    # Redis round trip, not a query); savepoint; two events (INSERT + endpoint SELECT each); the
-    # feature-log row; the ledger: lock, entry+postings+balances (one statement; no savepoint
-    # inside the caller's transaction); balance transactions (one bulk INSERT); transfer;
-    # release. 12 in production; the test's own transaction makes the service's atomic a
-    # savepoint (+2).
-    with django_assert_max_num_queries(14):
+    # Redis round trip, not a query); savepoint; two events (one statement each: the event and
+    # its deliveries); the feature-log row; the ledger: lock, entry+postings+balances (one
+    # statement; no savepoint inside the caller's transaction); balance transactions (one bulk
+    # INSERT); transfer; release. 10 in production; the test's own transaction makes the
+    # service's atomic a savepoint (+2).
+    with django_assert_max_num_queries(12):
         assert send(auth_client, wallet, other_wallet).status_code == 201
 
 
@@ -258,7 +258,7 @@ def test_transfer_with_cold_fraud_caches_adds_the_rules_and_model_queries(
     auth_client, wallet, other_wallet, django_assert_max_num_queries
 ):
     # Once per FRAUD_RULES_CACHE_SECONDS / FRAUD_MODEL_CACHE_SECONDS per process.
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(14):
         assert send(auth_client, wallet, other_wallet).status_code == 201
 
 
