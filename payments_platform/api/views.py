@@ -1,7 +1,8 @@
 """Base views every app's API builds on: idempotent POSTs and the envelope."""
 
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from rest_framework import viewsets
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -28,9 +29,24 @@ class IdempotentMixin:
     def dispatch(self, request, *args, **kwargs):
         self._claimed_key = None
         if self._keyed(request) and self.idempotency_mode == "transaction":
-            with transaction.atomic():
-                return super().dispatch(request, *args, **kwargs)
+            try:
+                with transaction.atomic():
+                    return super().dispatch(request, *args, **kwargs)
+            except (OperationalError, InterfaceError) as exc:
+                # The database failed at BEGIN or COMMIT, outside DRF's handler: answer 503 in the
+                # envelope (not a bare 500). Nothing was acknowledged; a retry with the key is safe.
+                return self._database_unavailable(request, exc, *args, **kwargs)
         return super().dispatch(request, *args, **kwargs)
+
+    def _database_unavailable(self, request, exc, *args, **kwargs):
+        self._claimed_key = None
+        if not isinstance(request, Request):
+            request = self.initialize_request(request, *args, **kwargs)
+        self.request = request
+        self.format_kwarg = getattr(self, "format_kwarg", None)
+        self.headers = self.default_response_headers
+        response = self.handle_exception(exc)
+        return self.finalize_response(request, response, *args, **kwargs)
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
