@@ -39,6 +39,7 @@ from webhooks.models import Event
 logger = structlog.get_logger(__name__)
 
 _ADVISORY_LOCK_KEY = 0x77685F72656C6179  # "wh_relay": one relay publishes at a time
+MAX_FAILURE_BACKOFF_SECONDS = 5.0
 
 
 class EventRelay:
@@ -70,7 +71,8 @@ class EventRelay:
         self._loop.close()
 
     async def _connect(self) -> None:
-        self._nc = await nats.connect(self.url, connect_timeout=5, max_reconnect_attempts=5)
+        # Reconnect forever: an outage of NATS must not end the relay (events wait in the outbox).
+        self._nc = await nats.connect(self.url, connect_timeout=5, max_reconnect_attempts=-1, reconnect_time_wait=1)
         self._js = self._nc.jetstream()
         try:
             await self._js.stream_info(self.stream)
@@ -117,18 +119,38 @@ class EventRelay:
         return len(events)
 
     def run(self, *, once: bool = False, poll_interval: float = 0.5, stop=None, on_batch=None) -> int:
-        """Relay until nothing is pending (`once`) or until `stop` is set; return how many were published."""
+        """Relay until nothing is pending (`once`) or until `stop` is set; return how many were published.
+
+        A failed batch (NATS or PostgreSQL unavailable) is rolled back, so its events stay
+        unpublished; without `once` the loop logs it, waits (backing off to
+        `MAX_FAILURE_BACKOFF_SECONDS`) and tries again, so an outage never ends the relay.
+        """
         total = 0
+        failures = 0
         while stop is None or not stop.is_set():
-            count = self.relay_batch()
+            try:
+                count = self.relay_batch()
+            except Exception as error:  # noqa: BLE001 - any failure: the batch rolled back; retry
+                if once:
+                    raise
+                failures += 1
+                connection.close_if_unusable_or_obsolete()  # a broken one is reopened by the next batch
+                logger.warning("relay_batch_failed", error_class=type(error).__name__, failures=failures)
+                self._wait(stop, min(poll_interval * 2**failures, MAX_FAILURE_BACKOFF_SECONDS))
+                continue
+            failures = 0
             total += count
             if count and on_batch is not None:
                 on_batch(count, total)
             if not count:
                 if once:
                     break
-                if stop is not None:
-                    stop.wait(poll_interval)
-                else:
-                    time.sleep(poll_interval)
+                self._wait(stop, poll_interval)
         return total
+
+    @staticmethod
+    def _wait(stop, seconds: float) -> None:
+        if stop is not None:
+            stop.wait(seconds)
+        else:
+            time.sleep(seconds)

@@ -115,3 +115,28 @@ def test_an_event_committed_after_a_later_id_was_relayed_is_not_skipped(relay, u
     slow_event = Event.objects.get(data__object__who="slow")
     assert slow_event.pk < fast.pk
     assert [m.headers["Nats-Msg-Id"] for m in messages] == [fast.public_id, slow_event.public_id]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_relay_survives_a_failing_batch_and_publishes_once_the_stream_is_back(relay, user, caplog):
+    """The stream disappears (as in a NATS outage): publishing fails, the batch rolls back, the
+    loop backs off and retries, and the event is published once the stream exists again."""
+    asyncio.run(_delete_stream(relay.stream))
+    event = _record(user, "transfer.created", 0)
+    stop = threading.Event()
+
+    async def recreate_stream() -> None:
+        connection_ = await nats.connect(NATS_URL)
+        await connection_.jetstream().add_stream(name=relay.stream, subjects=[f"{relay.subject_prefix}.>"])
+        await connection_.drain()
+
+    threading.Timer(0.5, lambda: asyncio.run(recreate_stream())).start()
+    threading.Timer(15, stop.set).start()  # a bound, should the retry never succeed
+
+    published = relay.run(poll_interval=0.1, stop=stop, on_batch=lambda count, total: stop.set())
+
+    assert published == 1
+    assert any("relay_batch_failed" in str(record.msg) for record in caplog.records)
+    event.refresh_from_db()
+    assert event.relayed_at is not None
+    assert len(asyncio.run(_stream_messages(relay.stream))) == 1
