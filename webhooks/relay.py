@@ -130,7 +130,7 @@ class EventRelay:
         while stop is None or not stop.is_set():
             try:
                 count = self.relay_batch()
-            except Exception as error:  # noqa: BLE001 - any failure: the batch rolled back; retry
+            except Exception as error:  # any failure: the batch rolled back, so retry it
                 if once:
                     raise
                 failures += 1
