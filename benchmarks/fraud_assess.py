@@ -6,11 +6,18 @@ script creates and migrates), with the default checks, rules and lists:
 - `assess` alone (lists query, Redis velocity read, rules, plain-Python model score);
 - the whole per-attempt fraud overhead a confirm/transfer/payout adds: `assess` +
   `velocity_record` + `assessment_record` (in a transaction, as a caller runs it);
-- the model score alone (plain Python, from the JSON parameters).
+- the model score alone (plain Python, from the JSON parameters);
+- what screening adds to a whole payment confirm (`payment_intent_create(confirm=True)` through
+  the real payments services and the simulator connector at 0 ms), one confirm per mode per
+  round in a shuffled order (paired differences), three ways: screening stubbed out (the
+  benchmark replaces assess, assessment_record and velocity_record in payments.services.intents
+  with no-ops: the pre-fraud confirm), `FRAUD_CHECKS=[]` (rules, feature-log row and velocity
+  write only), and the default checks. The bench cards are allowlisted so
+  every confirm takes the same path (assessed in full, authorized, captured).
 
 Rerun:
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/pp_fraud_bench REDIS_URL=redis://127.0.0.1:6379/6 \\
-        .venv/bin/python benchmarks/fraud_assess.py [--iterations 3000]
+        .venv/bin/python benchmarks/fraud_assess.py [--iterations 3000] [--confirms 1500]
 """
 
 import argparse
@@ -59,6 +66,7 @@ def report(label: str, samples: list[float]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--iterations", type=int, default=3000)
+    parser.add_argument("--confirms", type=int, default=1500, help="Confirms per mode (0: skip that part).")
     arguments = parser.parse_args()
 
     ensure_database(os.environ["DATABASE_URL"])
@@ -135,6 +143,9 @@ def main() -> None:
     report("per confirm: assess + velocity_record + log row", overhead_samples)
     report("model score alone (plain Python, JSON weights)", score_samples)
 
+    if arguments.confirms:
+        confirm_overhead(arguments.confirms)
+
     from fraud.models import AssessmentRecord
 
     AssessmentRecord.objects.filter(object_type="benchmark").delete()
@@ -145,8 +156,94 @@ def main() -> None:
     print(
         "Rerun: DATABASE_URL=postgres://postgres@127.0.0.1:5432/pp_fraud_bench "
         "REDIS_URL=redis://127.0.0.1:6379/6 .venv/bin/python benchmarks/fraud_assess.py "
-        f"--iterations {arguments.iterations}"
+        f"--iterations {arguments.iterations} --confirms {arguments.confirms}"
     )
+
+
+def confirm_overhead(confirms: int) -> None:
+    """Create-and-confirm latency with screening off (stubbed), with FRAUD_CHECKS=[], and with the defaults."""
+    import contextlib
+    import datetime as dt
+    from unittest import mock
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    from accounts.models import User
+    from fraud.assessment import Assessment
+    from fraud.services import allowlist_add
+    from payments.services import intents
+    from payments.services.methods import payment_method_create
+    from payments.simulation import simulated_card_number
+    from wallets.models import Wallet
+    from wallets.services import wallet_create
+
+    settings.PAYMENT_CONNECTORS = {
+        "simulator_a": {"class": "payments.connectors.simulator.SimulatorConnector", "options": {"latency_ms": 0}}
+    }
+    settings.PAYMENT_ROUTING = {"*": [{"connector": "simulator_a"}]}
+    payers = []
+    for index in range(100):
+        user, _ = User.objects.get_or_create(
+            email=f"bench-payer-{index}@example.com",
+            defaults={"name": "bench", "created": timezone.now() - dt.timedelta(days=400)},
+        )
+        wallet = Wallet.objects.filter(user=user, currency="usd").first() or wallet_create(user=user, currency="usd")
+        number = simulated_card_number(card_bin="424242", fingerprint=f"bench-card-{index}")
+        method = payment_method_create(user=user, number=number, exp_month=12, exp_year=2040, cvc="123")
+        allowlist_add(list_kind="card_fingerprint", value=method.fingerprint, reason="benchmark")
+        payers.append((user, wallet.public_id, method.public_id))
+    authorized = Assessment("authorized", "normal", 0, [], None, {})
+    default_checks = list(settings.FRAUD_CHECKS)
+
+    def off():
+        return mock.patch.multiple(
+            intents,
+            assess=lambda context: authorized,
+            assessment_record=lambda **kwargs: None,
+            velocity_record=lambda **kwargs: None,
+        )
+
+    modes = {"screening off (stubbed)": (off, None), "FRAUD_CHECKS=[]": (None, []), "default checks": (None, None)}
+    samples: dict[str, list[float]] = {name: [] for name in modes}
+    outcomes: dict[str, set] = {name: set() for name in modes}
+    rng = random.Random(2)
+    serial = 0
+    # One confirm per mode per round, in a shuffled order: the machine's drift hits every mode alike,
+    # and each round gives a paired difference against "off".
+    for _ in range(confirms):
+        order = list(modes)
+        rng.shuffle(order)
+        for name in order:
+            patcher, checks = modes[name]
+            settings.FRAUD_CHECKS = default_checks if checks is None else checks
+            with patcher() if patcher else contextlib.nullcontext():
+                user, wallet, method = payers[serial % len(payers)]
+                serial += 1
+                started = time.perf_counter()
+                intent = intents.payment_intent_create(
+                    user=user,
+                    amount=1_000 + serial % 5_000,
+                    currency="usd",
+                    wallet=wallet,
+                    payment_method=method,
+                    confirm=True,
+                    ip="100.64.1.1",
+                )
+                samples[name].append(time.perf_counter() - started)
+                outcomes[name].add((str(intent.status), (intent.outcome or {}).get("type")))
+    settings.FRAUD_CHECKS = default_checks
+    print(f"Create-and-confirm in-process, {confirms} rounds (one confirm per mode per round, shuffled):")
+    for name, values in samples.items():
+        report(f"confirm, {name}", values)
+    base = samples["screening off (stubbed)"]
+    for name in ("FRAUD_CHECKS=[]", "default checks"):
+        diffs = [with_ - without for with_, without in zip(samples[name], base, strict=True)]
+        print(
+            f"  added by screening, {name:16} median of paired differences {statistics.median(diffs) * 1000:+6.2f} ms"
+            f"   difference of means {(statistics.mean(samples[name]) - statistics.mean(base)) * 1000:+6.2f} ms"
+        )
+    print(f"  outcomes: { {name: sorted(map(str, seen)) for name, seen in outcomes.items()} }")
 
 
 if __name__ == "__main__":

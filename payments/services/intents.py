@@ -258,9 +258,9 @@ def payment_intent_confirm(
     )
     if plan.attempt is None:  # blocked: the failure is committed (or kept with the 402 in a keyed request)
         velocity_record(context=plan.screening.context, declined=True)
-        blocked = PaymentIntent.objects.get(pk=plan.intent_pk)
         raise CardBlockedAsFraudulent(
-            FRAUD_DECLINE_MESSAGE, extra={"payment_intent": {"id": blocked.public_id, "status": blocked.status}}
+            FRAUD_DECLINE_MESSAGE,
+            extra={"payment_intent": {"id": intent.public_id, "status": Status.REQUIRES_PAYMENT_METHOD.value}},
         )
     return _confirm_run(plan, request_id=request_id)
 
