@@ -26,7 +26,7 @@ run: install
 	@DEBUG=$${DEBUG:-true} HTTPS_ONLY=$${HTTPS_ONLY:-false} $(BIN)/python manage.py migrate --noinput
 	@DEBUG=$${DEBUG:-true} HTTPS_ONLY=$${HTTPS_ONLY:-false} $(BIN)/python manage.py collectstatic --noinput -v 0
 	@echo "Serving on http://127.0.0.1:$(PORT)  (API: /v1/, docs: /v1/docs, admin: /admin/)"
-	@echo "Create an admin login with: $(BIN)/python manage.py createsuperuser"
+	@echo "Create an admin login with: make superuser   (in another terminal)"
 	DEBUG=$${DEBUG:-true} HTTPS_ONLY=$${HTTPS_ONLY:-false} $(BIN)/gunicorn payments_platform.wsgi:application \
 		--config gunicorn.conf.py --bind 0.0.0.0:$(PORT)
 
