@@ -87,6 +87,10 @@ class PaymentIntent(models.Model):
     captured_at = models.DateTimeField(null=True, blank=True)
     canceled_at = models.DateTimeField(null=True, blank=True)
     cancellation_reason = models.CharField(max_length=40, null=True, blank=True)
+    # The Idempotency-Key claim (payments_platform IdempotencyKey pk) of the request that created
+    # it: a keyed create re-run after a crash (phased idempotency) finds this intent again
+    # instead of creating, and charging, a second one.
+    idempotency_claim = models.BigIntegerField(null=True, blank=True, unique=True, editable=False)
     created = models.DateTimeField(default=timezone.now, editable=False)
     updated = models.DateTimeField(default=timezone.now)
 
@@ -175,6 +179,8 @@ class Refund(models.Model):
     failure_code = models.CharField(max_length=40, null=True, blank=True)
     # A rejected fraud review's refund: taken from the wallet's pending account, platform fee returned.
     from_held_funds = models.BooleanField(default=False)
+    # The Idempotency-Key claim of the request that created it (see PaymentIntent.idempotency_claim).
+    idempotency_claim = models.BigIntegerField(null=True, blank=True, unique=True, editable=False)
     entry = models.OneToOneField("ledger.JournalEntry", on_delete=models.PROTECT, related_name="+")
     reversal_entry = models.OneToOneField(
         "ledger.JournalEntry", null=True, blank=True, on_delete=models.PROTECT, related_name="+"

@@ -234,15 +234,26 @@ FRAUD_REDIS_URL = env.str("FRAUD_REDIS_URL", default=REDIS_URL)
 
 CARD_FINGERPRINT_KEY = env.str("CARD_FINGERPRINT_KEY", default="") or f"card-fingerprint:{SECRET_KEY}"
 PAYMENT_SIMULATOR_LATENCY_MS = env.int("PAYMENT_SIMULATOR_LATENCY_MS", default=0)
+# Every connector call is bounded by its "timeout_seconds" option (default 10 s, well under
+# GUNICORN_TIMEOUT): past it the outcome is unknown and the payment waits for retrieve/sync.
+PAYMENT_CONNECTOR_TIMEOUT_SECONDS = env.float("PAYMENT_CONNECTOR_TIMEOUT_SECONDS", default=10.0)
 PAYMENT_CONNECTORS = {
     "simulator_a": {
         "class": "payments.connectors.simulator.SimulatorConnector",
         # The contract's 4000000000000119 fails with a processing error here only, so routing fails over.
-        "options": {"latency_ms": PAYMENT_SIMULATOR_LATENCY_MS, "technical_failures": ["processing_error"]},
+        "options": {
+            "latency_ms": PAYMENT_SIMULATOR_LATENCY_MS,
+            "technical_failures": ["processing_error"],
+            "timeout_seconds": PAYMENT_CONNECTOR_TIMEOUT_SECONDS,
+        },
     },
     "simulator_b": {
         "class": "payments.connectors.simulator.SimulatorConnector",
-        "options": {"latency_ms": PAYMENT_SIMULATOR_LATENCY_MS, "technical_failures": []},
+        "options": {
+            "latency_ms": PAYMENT_SIMULATOR_LATENCY_MS,
+            "technical_failures": [],
+            "timeout_seconds": PAYMENT_CONNECTOR_TIMEOUT_SECONDS,
+        },
     },
 }
 # Per currency ("*" for any other), the connectors in the order to try; optional rules per entry:

@@ -3,6 +3,14 @@
 Domain code talks to processors only through this. Every call carries an idempotency key that
 the caller derives deterministically (f"{pi_id}:{attempt_number}", f"{pi_id}:capture", ...), so
 a repeated call (a retried request after a crash) returns the first result instead of acting twice.
+
+Outcomes of a call, as the orchestrator (`payments.services.intents`) reads them:
+
+- a `ConnectorResult`: the processor answered (succeeded, declined, or a technical `error` it
+  reports, such as processing_error: it did not act);
+- `ConnectorUnreachable` (or `ConnectionRefusedError`): the request never left; nothing was done;
+- anything else (`ConnectorTimeout`, a reset connection, any unexpected exception): the outcome is
+  unknown, and only `retrieve(idempotency_key)` on the same connector can tell.
 """
 
 from dataclasses import dataclass
@@ -16,6 +24,20 @@ ERROR = "error"
 PROCESSING_ERROR = "processing_error"
 TIMEOUT = "timeout"
 CONNECTOR_UNAVAILABLE = "connector_unavailable"
+
+# Every call is bounded: a connector takes a `timeout_seconds` option (PAYMENT_CONNECTORS) and
+# raises `ConnectorTimeout` when a call outlasts it. Far below gunicorn's worker timeout (30 s).
+DEFAULT_TIMEOUT_SECONDS = 10.0
+
+
+class ConnectorTimeout(TimeoutError):
+    """The call outlasted the connector's `timeout_seconds`: the outcome is UNKNOWN (the processor
+    may have acted and its answer been lost). Never fail over on it without asking `retrieve`."""
+
+
+class ConnectorUnreachable(ConnectionError):
+    """The request certainly never reached the processor (connection refused, DNS failure before
+    sending): nothing was done, failing over is safe."""
 
 
 @dataclass(frozen=True)

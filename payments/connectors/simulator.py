@@ -8,7 +8,10 @@ token and the behaviour the test card was given at tokenization.
 Options (PAYMENT_CONNECTORS[name]["options"]): `latency_ms` (sleep per call), `technical_failures`
 (behaviours that fail here with a processing error: "processing_error" on simulator_a only, so
 4000000000000119 fails over), `available` (False: every call fails with connector_unavailable),
-`fee_percent` / `fee_fixed` / `refund_fee` (its settlement fees).
+`fee_percent` / `fee_fixed` / `refund_fee` (its settlement fees), `timeout_seconds` (the call's
+deadline, default 10: when `latency_ms` exceeds it, the simulated processor still acts, but its
+answer comes too late: the call waits `timeout_seconds`, records the operation and raises
+`ConnectorTimeout`, an unknown outcome that `retrieve` resolves).
 """
 
 import secrets
@@ -22,6 +25,7 @@ from django.db import IntegrityError, transaction
 from payments.connectors.base import (
     CONNECTOR_UNAVAILABLE,
     DECLINED,
+    DEFAULT_TIMEOUT_SECONDS,
     ERROR,
     PROCESSING_ERROR,
     SUCCEEDED,
@@ -29,6 +33,8 @@ from payments.connectors.base import (
     AuthorizeResponse,
     CaptureRequest,
     ConnectorResult,
+    ConnectorTimeout,
+    ConnectorUnreachable,
     RefundRequest,
     VoidRequest,
 )
@@ -92,6 +98,7 @@ class SimulatorConnector:
         fee_percent: str = "0.5",
         fee_fixed: int = 10,
         refund_fee: int = 0,
+        timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
     ):
         self.name = name
         self.latency_ms = latency_ms
@@ -100,6 +107,7 @@ class SimulatorConnector:
         self.fee_percent = fee_percent
         self.fee_fixed = fee_fixed
         self.refund_fee = refund_fee
+        self.timeout_seconds = float(timeout_seconds)
 
     # --- the connector interface ---
 
@@ -169,6 +177,8 @@ class SimulatorConnector:
         return ConnectorResult(**self._result_fields(operation, latency))
 
     def retrieve(self, idempotency_key: str) -> ConnectorResult | None:
+        if not self.available:
+            raise ConnectorUnreachable(f"{self.name} is unavailable")
         operation = SimulatorOperation.objects.filter(connector=self.name, idempotency_key=idempotency_key).first()
         if operation is None:
             return None
@@ -237,8 +247,9 @@ class SimulatorConnector:
         existing = SimulatorOperation.objects.filter(connector=self.name, idempotency_key=idempotency_key).first()
         if existing is not None:
             return existing, int((time.perf_counter() - started) * 1000)
+        timed_out = self.latency_ms / 1000 > self.timeout_seconds
         if self.latency_ms:
-            time.sleep(self.latency_ms / 1000)
+            time.sleep(min(self.latency_ms / 1000, self.timeout_seconds))
         fields = decide()
         try:
             with transaction.atomic():
@@ -247,6 +258,8 @@ class SimulatorConnector:
                 )
         except IntegrityError:  # a concurrent call with the same key won: answer as it did
             stored = SimulatorOperation.objects.get(connector=self.name, idempotency_key=idempotency_key)
+        if timed_out:  # the processor acted, but its answer comes after our deadline
+            raise ConnectorTimeout(f"{self.name}: no answer within {self.timeout_seconds:g} s")
         return stored, int((time.perf_counter() - started) * 1000)
 
     @staticmethod

@@ -36,12 +36,15 @@ from fraud.services import Assessment, RiskContext, assess, assessment_record, r
 from payments import routing
 from payments.connectors import connector_get
 from payments.connectors.base import (
+    CONNECTOR_UNAVAILABLE,
     ERROR,
     PROCESSING_ERROR,
+    TIMEOUT,
     AuthorizeRequest,
     AuthorizeResponse,
     CaptureRequest,
     ConnectorResult,
+    ConnectorUnreachable,
     VoidRequest,
 )
 from payments.errors import (
@@ -130,9 +133,15 @@ def payment_intent_create(
     request_id: str = "",
     ip: str | None = None,
     occurred_at: datetime | None = None,
+    idempotency_claim: int | None = None,
 ) -> PaymentIntent:
     """Create an intent to collect `amount` into one of `user`'s wallets in `currency`, with its
     `payment_intent.created` event; with `confirm`, run `payment_intent_confirm` right after.
+
+    `idempotency_claim` (the request's Idempotency-Key claim) makes a re-run of the same keyed
+    request (phased idempotency: a retry taking over the key of a request that crashed) find the
+    intent it created: it is confirmed if the crash came before the confirm began, else returned
+    as it is (a decline raises its 402 again); never a second intent, never a second charge.
 
     Raises before writing: 404 for a wallet or payment method that is not the user's, 400
     `currency_mismatch` (param wallet) when the wallet holds another currency, 400 parameter_missing
@@ -149,8 +158,13 @@ def payment_intent_create(
     method = _owned_payment_method(user=user, public_id=payment_method) if payment_method else None
     if confirm and method is None:
         raise InvalidRequest("confirm=true needs a payment_method.", param="payment_method", code="parameter_missing")
+    if idempotency_claim is not None:
+        existing = PaymentIntent.objects.filter(user=user, idempotency_claim=idempotency_claim).first()
+        if existing is not None:
+            return _create_rerun(existing, confirm=confirm, request_id=request_id, ip=ip, occurred_at=occurred_at)
     with transaction.atomic():
         intent = PaymentIntent.objects.create(
+            idempotency_claim=idempotency_claim,
             user=user,
             wallet=owned_wallet,
             payment_method=method,
@@ -167,6 +181,17 @@ def payment_intent_create(
         return payment_intent_confirm(
             user=user, public_id=intent.public_id, request_id=request_id, ip=ip, occurred_at=occurred_at
         )
+    return intent
+
+
+def _create_rerun(intent: PaymentIntent, *, confirm: bool, request_id: str, ip, occurred_at) -> PaymentIntent:
+    """The same keyed create, run again after a crash: carry on from where the first run stopped."""
+    logger.warning("payment_intent_create_rerun", payment_intent=intent.public_id, status=intent.status)
+    if confirm and intent.status in CONFIRMABLE and not intent.attempts.exists() and intent.outcome is None:
+        return payment_intent_confirm(
+            user=intent.user, public_id=intent.public_id, request_id=request_id, ip=ip, occurred_at=occurred_at
+        )
+    _raise_if_failed(intent)
     return intent
 
 
@@ -341,7 +366,8 @@ def _attempt_create(*, intent: PaymentIntent, connector: str) -> PaymentAttempt:
     )
 
 
-def _authorize(attempt: PaymentAttempt, *, intent: PaymentIntent, vault_token: str) -> AuthorizeResponse:
+def _authorize(attempt: PaymentAttempt, *, intent: PaymentIntent, vault_token: str) -> AuthorizeResponse | None:
+    """The connector's answer to the attempt; None when its outcome is unknown (see `_connector_call`)."""
     request = AuthorizeRequest(
         idempotency_key=attempt.idempotency_key,
         vault_token=vault_token,
@@ -350,11 +376,44 @@ def _authorize(attempt: PaymentAttempt, *, intent: PaymentIntent, vault_token: s
         capture=intent.capture_method == PaymentIntent.CaptureMethod.AUTOMATIC,
         description=intent.description,
     )
+    return _connector_call(attempt.connector, "authorize", request, result_class=AuthorizeResponse)
+
+
+def _connector_call(name: str, operation: str, request, *, result_class=ConnectorResult) -> ConnectorResult | None:
+    """Call `operation` on connector `name` and tell what certainly happened.
+
+    - The connector answered: its result (a technical `error` result, such as processing_error,
+      means it did not act).
+    - The request certainly never reached it (`ConnectorUnreachable`, connection refused, an
+      unknown connector): an `error` result `connector_unavailable`; failing over is safe.
+    - Anything else (a timeout, a reset connection, any unexpected exception) is an UNKNOWN
+      outcome: the processor may have acted. The SAME connector is asked
+      `retrieve(idempotency_key)`: what it did is the result; if it certainly has no record, an
+      `error` result (`timeout` or `connector_error`); if it cannot answer either, None: the
+      caller must leave its pending record for `sync_payment_attempts` and call no other connector.
+    """
     try:
-        return connector_get(attempt.connector).authorize(request)
-    except Exception:  # any connector crash is a technical failure
-        logger.exception("connector_call_failed", connector=attempt.connector, attempt=attempt.idempotency_key)
-        return AuthorizeResponse(status=ERROR, error_code="connector_unavailable")
+        connector = connector_get(name)
+    except KeyError:  # no longer configured: nothing can have been sent
+        logger.error("connector_not_configured", connector=name, operation=operation)
+        return result_class(status=ERROR, error_code=CONNECTOR_UNAVAILABLE)
+    try:
+        return getattr(connector, operation)(request)
+    except (ConnectorUnreachable, ConnectionRefusedError):
+        logger.warning("connector_unreachable", connector=name, operation=operation, key=request.idempotency_key)
+        return result_class(status=ERROR, error_code=CONNECTOR_UNAVAILABLE)
+    except Exception as error:  # unknown outcome: ask the same connector what it did
+        unknown_code = TIMEOUT if isinstance(error, TimeoutError) else "connector_error"
+        logger.exception("connector_outcome_unknown", connector=name, operation=operation, key=request.idempotency_key)
+    try:
+        found = connector.retrieve(request.idempotency_key)
+    except Exception:
+        logger.exception("connector_retrieve_failed", connector=name, key=request.idempotency_key)
+        return None
+    if found is None:  # it never got the call: nothing was done
+        return result_class(status=ERROR, error_code=unknown_code)
+    logger.info("connector_outcome_retrieved", connector=name, key=request.idempotency_key, status=found.status)
+    return found
 
 
 def _confirm_run(plan: _Plan, *, request_id: str) -> PaymentIntent:
@@ -362,6 +421,11 @@ def _confirm_run(plan: _Plan, *, request_id: str) -> PaymentIntent:
     intent = PaymentIntent.objects.get(pk=plan.intent_pk)
     while True:
         result = _authorize(attempt, intent=intent, vault_token=plan.vault_token)
+        if result is None:  # unknown outcome: no other connector; sync_payment_attempts resolves it
+            routing.breaker_record_failure(attempt.connector)
+            velocity_record(context=plan.screening.context, declined=False)
+            logger.warning("payment_outcome_unknown", payment_intent=intent.public_id, attempt=attempt.idempotency_key)
+            return PaymentIntent.objects.get(pk=plan.intent_pk)
         if not result.technical_failure:
             routing.breaker_record_success(attempt.connector)
             break
@@ -563,24 +627,24 @@ def payment_intent_capture(
         intent.capture_requested_amount = amount
         _save(intent, "status", "capture_requested_amount")
     result = _capture_call(intent, amount)
+    if result is None:  # unknown outcome: left processing for sync_payment_attempts
+        logger.warning("capture_outcome_unknown", payment_intent=intent.public_id)
+        return PaymentIntent.objects.get(pk=intent_pk)
     intent = capture_finish(intent_pk=intent_pk, result=result, request_id=request_id)
     if not result.succeeded:
         raise ConnectorFailed(f"The processor refused the capture ({result.error_code}).")
     return intent
 
 
-def _capture_call(intent: PaymentIntent, amount: int) -> ConnectorResult:
+def _capture_call(intent: PaymentIntent, amount: int) -> ConnectorResult | None:
+    """The connector's answer to the capture; None when its outcome is unknown (`_connector_call`)."""
     request = CaptureRequest(
         idempotency_key=f"{intent.public_id}:capture",
         reference=intent.connector_reference,
         amount=amount,
         currency=intent.currency,
     )
-    try:
-        return connector_get(intent.connector).capture(request)
-    except Exception:  # any connector crash is a technical failure
-        logger.exception("connector_call_failed", connector=intent.connector, payment_intent=intent.public_id)
-        return ConnectorResult(status=ERROR, error_code="connector_unavailable")
+    return _connector_call(intent.connector, "capture", request)
 
 
 def capture_finish(*, intent_pk: int, result: ConnectorResult, request_id: str = "") -> PaymentIntent:
@@ -630,7 +694,9 @@ def _cancel(*, intent_pk: int, reason: str | None, request_id: str = "", only_un
             )
         if intent.status == Status.REQUIRES_CAPTURE:
             request = VoidRequest(idempotency_key=f"{intent.public_id}:void", reference=intent.connector_reference)
-            result = connector_get(intent.connector).void(request)
+            result = _connector_call(intent.connector, "void", request)
+            if result is None:  # unknown outcome: nothing changes here; a retried cancel voids with the same key
+                raise ConnectorFailed("The processor did not answer the void. Retry later.")
             if not result.succeeded:
                 raise ConnectorFailed(f"The processor refused to void the authorization ({result.error_code}).")
         intent.status = Status.CANCELED

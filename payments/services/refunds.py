@@ -21,7 +21,13 @@ logger = structlog.get_logger(__name__)
 
 
 def refund_create(
-    *, user, payment_intent: str, amount: int | None = None, reason: str | None = None, request_id: str = ""
+    *,
+    user,
+    payment_intent: str,
+    amount: int | None = None,
+    reason: str | None = None,
+    request_id: str = "",
+    idempotency_claim: int | None = None,
 ) -> Refund:
     """Refund all or part of a succeeded intent, from the wallet it credited.
 
@@ -38,11 +44,21 @@ def refund_create(
     request) the connector is asked to refund, with the idempotency key f"{pi_id}:refund:{n}",
     and the refund becomes `succeeded`, or `failed` with the money returned to the wallet and
     `refund.failed`. A crash in between leaves it `pending` for `sync_payment_attempts`.
+
+    `idempotency_claim` (the request's Idempotency-Key claim): the same keyed request run again
+    after a crash (phased idempotency) returns the refund it created, never a second one.
     """
+    if idempotency_claim is not None:
+        existing = Refund.objects.filter(user=user, idempotency_claim=idempotency_claim).first()
+        if existing is not None:
+            logger.warning("refund_create_rerun", refund=existing.public_id)
+            return refund_execute(refund_pk=existing.pk, request_id=request_id)
     intent_pk = PaymentIntent.objects.filter(user=user, public_id=payment_intent).values_list("pk", flat=True).first()
     if intent_pk is None:
         raise PaymentIntentMissing(f"No such payment intent: {payment_intent!r}.", param="payment_intent")
-    return _refund(intent_pk=intent_pk, amount=amount, reason=reason, request_id=request_id)
+    return _refund(
+        intent_pk=intent_pk, amount=amount, reason=reason, request_id=request_id, idempotency_claim=idempotency_claim
+    )
 
 
 def refund_held_payment(*, intent_pk: int, request_id: str = "") -> Refund:
@@ -53,7 +69,15 @@ def refund_held_payment(*, intent_pk: int, request_id: str = "") -> Refund:
     return _refund(intent_pk=intent_pk, amount=None, reason=Refund.Reason.FRAUDULENT, request_id=request_id, held=True)
 
 
-def _refund(*, intent_pk: int, amount: int | None, reason: str | None, request_id: str, held: bool = False) -> Refund:
+def _refund(
+    *,
+    intent_pk: int,
+    amount: int | None,
+    reason: str | None,
+    request_id: str,
+    held: bool = False,
+    idempotency_claim: int | None = None,
+) -> Refund:
     with transaction.atomic():
         intent = (
             PaymentIntent.objects.select_for_update(of=("self",))
@@ -85,6 +109,7 @@ def _refund(*, intent_pk: int, amount: int | None, reason: str | None, request_i
             connector=intent.connector,
             idempotency_key=f"{intent.public_id}:refund:{number}",
             from_held_funds=held,
+            idempotency_claim=idempotency_claim,
         )
         refund.entry = refund_post(refund=refund, intent=intent, request_id=request_id)
         refund.created = refund.updated = refund.entry.created

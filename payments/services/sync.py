@@ -15,6 +15,16 @@ from payments.services.refunds import refund_execute
 logger = structlog.get_logger(__name__)
 
 NO_RECORD = "connector_has_no_record"
+UNREACHABLE = "connector_unreachable"
+
+
+def _retrieve(connector: str, idempotency_key: str) -> ConnectorResult | str | None:
+    """The connector's record of the call, None when it has none, UNREACHABLE when it cannot answer."""
+    try:
+        return connector_get(connector).retrieve(idempotency_key)
+    except Exception:  # left as it is for the next run
+        logger.exception("connector_retrieve_failed", connector=connector, key=idempotency_key)
+        return UNREACHABLE
 
 
 @dataclass
@@ -41,12 +51,17 @@ def payments_sync(*, older_than_seconds: int = 60) -> SyncReport:
       repeat with its first result), then recorded.
 
     Only rows untouched for `older_than_seconds` are considered, so requests in flight are left alone.
+    A connector that cannot answer `retrieve` leaves its rows as they are for the next run (counted
+    as connector_unreachable): an unknown outcome is never turned into a failure.
     """
     cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
     report = SyncReport()
     attempts = PaymentAttempt.objects.filter(status=PaymentAttempt.Status.PENDING, updated__lt=cutoff).order_by("pk")
     for attempt in attempts.iterator():
-        result = connector_get(attempt.connector).retrieve(attempt.idempotency_key)
+        result = _retrieve(attempt.connector, attempt.idempotency_key)
+        if result == UNREACHABLE:
+            _count(report.attempts, UNREACHABLE)
+            continue
         if result is None:
             result = ConnectorResult(status=ERROR, error_code=NO_RECORD)
         attempt_finish(attempt_pk=attempt.pk, result=result)
@@ -56,7 +71,10 @@ def payments_sync(*, older_than_seconds: int = 60) -> SyncReport:
         status=PaymentIntent.Status.PROCESSING, capture_requested_amount__isnull=False, updated__lt=cutoff
     ).order_by("pk")
     for intent in capturing.iterator():
-        result = connector_get(intent.connector).retrieve(f"{intent.public_id}:capture")
+        result = _retrieve(intent.connector, f"{intent.public_id}:capture")
+        if result == UNREACHABLE:
+            _count(report.captures, UNREACHABLE)
+            continue
         if result is None:
             result = ConnectorResult(status=ERROR, error_code=NO_RECORD)
         capture_finish(intent_pk=intent.pk, result=result)
