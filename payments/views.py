@@ -24,6 +24,18 @@ def _request_id(request) -> str:
     return getattr(request, "request_id", "") or ""
 
 
+class ConnectorCallingViewSet(PlatformViewSet):
+    """Keyed requests to the actions in `phased_actions` (those that may call a connector) use the
+    phased idempotency mode: the key is committed as in progress first, the services commit a
+    pending record before each connector call, and the response is stored after (a concurrent
+    duplicate is 409 idempotency_key_in_use). Other actions keep the one-transaction mode."""
+
+    phased_actions: frozenset[str] = frozenset()
+
+    def get_idempotency_mode(self, request) -> str:
+        return "phased" if self.action_for(request) in self.phased_actions else self.idempotency_mode
+
+
 def _intent_response(request, intent, status: int = 200) -> Response:
     intent = selectors.payment_intent_get(user=request.user, public_id=intent.public_id)
     return Response(PaymentIntentOutput(intent).data, status=status)
@@ -69,8 +81,9 @@ _DECLINE = (
 )
 
 
-class PaymentIntentViewSet(PlatformViewSet):
+class PaymentIntentViewSet(ConnectorCallingViewSet):
     serializer_class = PaymentIntentOutput
+    phased_actions = frozenset({"create", "confirm", "capture", "cancel"})
 
     @extend_schema(
         operation_id="payment_intents_create",
@@ -86,7 +99,11 @@ class PaymentIntentViewSet(PlatformViewSet):
         data = PaymentIntentCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
         intent = services.payment_intent_create(
-            user=request.user, request_id=_request_id(request), ip=client_ip(request), **data.validated_data
+            user=request.user,
+            request_id=_request_id(request),
+            ip=client_ip(request),
+            idempotency_claim=self.claimed_idempotency_key_id,
+            **data.validated_data,
         )
         return _intent_response(request, intent, status=201)
 
@@ -162,8 +179,9 @@ class PaymentIntentViewSet(PlatformViewSet):
         return _intent_response(request, intent)
 
 
-class RefundViewSet(PlatformViewSet):
+class RefundViewSet(ConnectorCallingViewSet):
     serializer_class = RefundOutput
+    phased_actions = frozenset({"create"})
 
     @extend_schema(
         operation_id="refunds_create",
@@ -179,7 +197,12 @@ class RefundViewSet(PlatformViewSet):
     def create(self, request):
         data = RefundCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
-        refund = services.refund_create(user=request.user, request_id=_request_id(request), **data.validated_data)
+        refund = services.refund_create(
+            user=request.user,
+            request_id=_request_id(request),
+            idempotency_claim=self.claimed_idempotency_key_id,
+            **data.validated_data,
+        )
         return Response(RefundOutput(refund).data, status=201)
 
     @extend_schema(

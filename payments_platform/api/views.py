@@ -18,6 +18,8 @@ class IdempotentMixin:
     `idempotent = False`; anonymous requests are not keyed (no user to scope them to).
     Views that call the outside world set `idempotency_mode = "phased"`: the key is committed
     before the view runs and the view commits its own steps (`payments_platform.api.idempotency`).
+    A viewset whose actions differ overrides `get_idempotency_mode(request)` (called before DRF
+    sets `self.action`: read `self.action_map`, see `action_for`).
     """
 
     idempotent = True
@@ -26,9 +28,23 @@ class IdempotentMixin:
     def _keyed(self, request) -> bool:
         return self.idempotent and request.method == "POST" and idempotency.HEADER in request.headers
 
+    def get_idempotency_mode(self, request) -> str:
+        """ "transaction" or "phased" for this request (default: the class's `idempotency_mode`)."""
+        return self.idempotency_mode
+
+    def action_for(self, request) -> str | None:
+        """The viewset action `request` is routed to, usable before `initialize_request` sets `self.action`."""
+        return getattr(self, "action_map", {}).get(request.method.lower())
+
+    @property
+    def claimed_idempotency_key_id(self) -> int | None:
+        """The pk of the Idempotency-Key claim this request holds while the view runs (None unkeyed)."""
+        claimed = getattr(self, "_claimed_key", None)
+        return claimed.pk if claimed is not None else None
+
     def dispatch(self, request, *args, **kwargs):
         self._claimed_key = None
-        if self._keyed(request) and self.idempotency_mode == "transaction":
+        if self._keyed(request) and self.get_idempotency_mode(request) == "transaction":
             try:
                 with transaction.atomic():
                     return super().dispatch(request, *args, **kwargs)
@@ -56,7 +72,8 @@ class IdempotentMixin:
                 raise ParameterInvalid("Query parameters must not contain NUL characters.", param=name.strip("\x00"))
         if self._keyed(request) and request.user.is_authenticated:
             key = idempotency.validate_key(request.headers[idempotency.HEADER])
-            claim = idempotency.claim_phased if self.idempotency_mode == "phased" else idempotency.claim
+            phased = self.get_idempotency_mode(request) == "phased"
+            claim = idempotency.claim_phased if phased else idempotency.claim
             self._claimed_key = claim(
                 user_id=request.user.pk,
                 key=key,
