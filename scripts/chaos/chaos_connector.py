@@ -6,8 +6,10 @@ Amounts decide (so a load driver can aim at it):
 - `amount % 100 == 7`: the charge is made (recorded by the simulator), then `TimeoutError` is raised,
   as when the processor's answer is lost.
 - `amount % 100 == 9`: the charge is made, then the call hangs for `hang_seconds` the first time
-  this idempotency key is seen (past gunicorn's worker timeout, so the worker is killed mid-request);
-  a repeat of the key answers at once. Seen keys are files in `CHAOS_MARKER_DIR`.
+  this idempotency key is seen (past gunicorn's worker timeout); a repeat of the key answers at
+  once. Seen keys are files in `CHAOS_MARKER_DIR`. Like every connector it honours its
+  `timeout_seconds` option: when the hang outlasts it, the call gives up at the deadline with
+  `ConnectorTimeout` (an unknown outcome), before gunicorn would kill the worker.
 
 Configured by `chaos_settings.py` (PAYMENT_CONNECTORS accepts any class path).
 """
@@ -17,6 +19,7 @@ import os
 import time
 from pathlib import Path
 
+from payments.connectors.base import ConnectorTimeout
 from payments.connectors.simulator import SimulatorConnector
 
 
@@ -35,5 +38,7 @@ class ChargeThenTimeoutConnector(SimulatorConnector):
             )
             if not marker.exists():
                 marker.touch()
-                time.sleep(self.hang_seconds)
+                time.sleep(min(self.hang_seconds, self.timeout_seconds))
+                if self.hang_seconds > self.timeout_seconds:
+                    raise ConnectorTimeout(f"chaos: no answer within {self.timeout_seconds:g} s")
         return response

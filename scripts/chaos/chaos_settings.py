@@ -10,6 +10,8 @@ PAYMENT_CONNECTORS = {
             "latency_ms": PAYMENT_SIMULATOR_LATENCY_MS,
             "technical_failures": [],
             "hang_seconds": env.float("CHAOS_HANG_SECONDS", default=8.0),
+            # The call's deadline, below the scenario's gunicorn timeout (5 s).
+            "timeout_seconds": env.float("CHAOS_CONNECTOR_TIMEOUT_SECONDS", default=3.0),
         },
     },
     "simulator_b": {

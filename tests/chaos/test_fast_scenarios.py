@@ -54,10 +54,5 @@ def test_webhook_workers_killed_mid_delivery_and_racing_deliver_every_webhook():
     _run("webhook_worker_kill")
 
 
-@pytest.mark.xfail(
-    reason="open bug: a connector exception fails over to the next connector, which charges again "
-    "(payments/services/intents.py _authorize/_confirm_run; docs/reliability.md, finding 1)",
-    strict=False,
-)
 def test_a_connector_timing_out_after_charging_never_charges_twice():
     _run("connector_timeout")
