@@ -1,6 +1,6 @@
 """Payment methods, payment intents and refunds: thin views over selectors and services."""
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -77,7 +77,28 @@ _DECLINE = (
     "connector could process it); the intent is then requires_payment_method with last_payment_error. "
     "Every confirm is screened for fraud first and the intent carries its `outcome`: blocked is a 402 "
     "card_declined with decline_code fraudulent (no charge attempted); manual_review succeeds but the "
-    "money waits in the wallet's pending balance until the review is approved (a rejection refunds it)."
+    "money waits in the wallet's pending balance until the review is approved (a rejection refunds it). "
+    "If the processor's answer is lost and it cannot say what it did, the intent is returned `processing` "
+    "(no other processor is tried) and finished later: poll it or wait for its webhook event."
+)
+
+
+# Statuses beyond the common ones (payments_platform/api/schema.py adds 400, 401, 404, 409, ...);
+# the envelope's error object is documented once, as ErrorEnvelope.
+CARD_ERROR_402 = OpenApiResponse(
+    description=(
+        "card_error: card_declined (with decline_code, `fraudulent` when blocked by fraud screening) or "
+        "processing_error (every eligible connector failed technically). The error carries "
+        "`payment_intent: {id, status}`; the intent is back at requires_payment_method."
+    )
+)
+NO_CONNECTOR_503 = OpenApiResponse(
+    description=(
+        "api_error connector_unavailable: no eligible connector (routing, or every circuit open); nothing changed."
+    )
+)
+CONNECTOR_ERROR_502 = OpenApiResponse(
+    description="api_error connector_error: the processor refused or did not answer; the intent is unchanged."
 )
 
 
@@ -88,7 +109,7 @@ class PaymentIntentViewSet(ConnectorCallingViewSet):
     @extend_schema(
         operation_id="payment_intents_create",
         request=PaymentIntentCreateInput,
-        responses={201: PaymentIntentOutput},
+        responses={201: PaymentIntentOutput, 402: CARD_ERROR_402, 503: NO_CONNECTOR_503},
         tags=["payments"],
         description=(
             "Create a payment intent collecting `amount` into one of your wallets in `currency` (less the "
@@ -120,7 +141,7 @@ class PaymentIntentViewSet(ConnectorCallingViewSet):
     @extend_schema(
         operation_id="payment_intents_confirm",
         request=PaymentIntentConfirmInput,
-        responses={200: PaymentIntentOutput},
+        responses={200: PaymentIntentOutput, 402: CARD_ERROR_402, 503: NO_CONNECTOR_503},
         tags=["payments"],
         description=(
             "Confirm: route to the connectors (failing over on technical errors). From requires_payment_method "
@@ -143,11 +164,12 @@ class PaymentIntentViewSet(ConnectorCallingViewSet):
     @extend_schema(
         operation_id="payment_intents_capture",
         request=PaymentIntentCaptureInput,
-        responses={200: PaymentIntentOutput},
+        responses={200: PaymentIntentOutput, 502: CONNECTOR_ERROR_502},
         tags=["payments"],
         description=(
             "Capture an authorized (requires_capture) intent, fully or partly; the remainder is released. "
-            "400 payment_intent_unexpected_state, 400 amount_too_large (amount_to_capture)."
+            "400 payment_intent_unexpected_state, 400 amount_too_large (amount_to_capture). Returned `processing` "
+            "when the processor's answer is lost (finished later)."
         ),
     )
     @action(detail=True, methods=["post"])
@@ -162,7 +184,7 @@ class PaymentIntentViewSet(ConnectorCallingViewSet):
     @extend_schema(
         operation_id="payment_intents_cancel",
         request=PaymentIntentCancelInput,
-        responses={200: PaymentIntentOutput},
+        responses={200: PaymentIntentOutput, 502: CONNECTOR_ERROR_502},
         tags=["payments"],
         description=(
             "Cancel from requires_payment_method, requires_confirmation or requires_capture (the "
