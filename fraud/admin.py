@@ -11,6 +11,7 @@ from fraud.assessment import forget_rules
 from fraud.errors import ReviewAlreadyClosed, ReviewHandlerMissing
 from fraud.models import AssessmentRecord, ListEntry, Review, RiskModel, Rule
 from payments_platform.admin import ReadOnlyAdmin
+from payments_platform.api.errors import APIError
 
 
 class RuleForm(forms.ModelForm):
@@ -140,6 +141,8 @@ class ReviewAdmin(ReadOnlyAdmin):
                 closed += 1
             except (ReviewAlreadyClosed, ReviewHandlerMissing) as error:
                 self.message_user(request, f"{review.public_id}: {error}", messages.ERROR)
+            except APIError as error:  # a handler refused (e.g. 409 payment_intent_processing): nothing closed
+                self.message_user(request, f"{review.public_id}: {error.code}: {error}", messages.ERROR)
         verb = "Approved" if approve else "Rejected"
         self.message_user(request, f"{verb} {closed} review(s).", messages.SUCCESS if closed else messages.WARNING)
 

@@ -8,7 +8,8 @@ from django.urls import reverse
 
 from accounts.tests.factories import UserFactory
 from fraud.models import ListEntry, Review, Rule
-from fraud.services import assess, review_open
+from fraud.services import assess, register_review_handler, review_open
+from payments_platform.api.errors import Conflict
 
 
 @pytest.fixture
@@ -96,3 +97,29 @@ def test_the_reject_action_is_offered_to_staff_with_the_change_permission_only(d
 
 def test_risk_models_are_read_only(admin_client):
     assert admin_client.get(reverse("admin:fraud_riskmodel_add")).status_code == 403
+
+
+def test_a_handler_refusing_to_close_a_review_is_shown_as_an_admin_error_and_the_review_stays_open(
+    admin_client, user, make_context, payment_handler
+):
+    def refuse(review) -> None:  # as payments' handler does while a capture is in flight
+        raise Conflict("The payment is being captured; retry when it ends.", code="payment_intent_processing")
+
+    register_review_handler(
+        "payment_intent", on_approve=payment_handler.on_approve, on_reject=refuse, on_event=payment_handler.on_event
+    )
+    with transaction.atomic():
+        review = review_open(
+            user=user,
+            object_type="payment_intent",
+            object_id="pi_9",
+            assessment=assess(context=make_context(card_bin="400000", card_last4="9235")),
+        )
+    response = admin_client.post(
+        reverse("admin:fraud_review_changelist"), {"action": "reject", "_selected_action": [review.pk]}, follow=True
+    )
+    assert response.status_code == 200
+    shown = [str(message) for message in response.context["messages"]]
+    assert any("payment_intent_processing" in message and review.public_id in message for message in shown)
+    review.refresh_from_db()
+    assert review.status == Review.Status.OPEN
