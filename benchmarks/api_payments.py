@@ -4,7 +4,7 @@
 What it does, all on loopback:
 
 1. Creates and migrates its own database (default pp_payments_bench), then creates `--users`
-   users, each with a usd wallet and a tokenized visa test card (4242424242424242).
+   users, each with a usd wallet and a tokenized visa card of its own (Luhn-valid 424242… numbers).
 2. Starts gunicorn with the production settings (DEBUG=false, HTTPS_ONLY=false, a real
    SECRET_KEY, persistent database connections, `--workers`, default 2 * cores + 1; the simulator
    connectors answer after `--connector-latency-ms`, default 0) and waits for /health.
@@ -60,6 +60,16 @@ def _create_database() -> None:
             conn.execute(f'CREATE DATABASE "{database["NAME"]}"')
 
 
+def _card_number(index: int) -> str:
+    """A Luhn-valid visa number per user: one card on many accounts is a fraud signal (stolen card)."""
+    body = f"424242{index:09d}"
+    total = 0
+    for position, digit in enumerate(reversed(body)):
+        value = int(digit) * (2 if position % 2 == 0 else 1)
+        total += value - 9 if value > 9 else value
+    return body + str((10 - total % 10) % 10)
+
+
 def _seed(count: int):
     """`count` users with a usd wallet and a visa payment method; returns (wallet id, pm id, token) triples."""
     from datetime import date
@@ -75,10 +85,11 @@ def _seed(count: int):
         [User(email=f"pay-bench-{run}-{index}@example.com", password="!") for index in range(count)]
     )
     seeded = []
-    for user in users:
+    offset = random.randrange(10**8)
+    for index, user in enumerate(users):
         wallet = wallet_create(user=user, currency="usd")
         method = payment_method_create(
-            user=user, number="4242424242424242", exp_month=12, exp_year=date.today().year + 2, cvc="123"
+            user=user, number=_card_number(offset + index), exp_month=12, exp_year=date.today().year + 2, cvc="123"
         )
         seeded.append((wallet.public_id, method.public_id, str(RefreshToken.for_user(user).access_token)))
     return seeded
