@@ -29,8 +29,6 @@ import csv
 import os
 import random
 import shlex
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -39,6 +37,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from benchmarks.support import create_database, free_port, start_gunicorn  # noqa: E402 - after the path setup
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "payments_platform.settings")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/pp_payments_bench")
 os.environ.setdefault("SECRET_KEY", "benchmark-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz")
@@ -46,18 +47,6 @@ os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/7")
 os.environ["DEBUG"] = "false"
 os.environ["HTTPS_ONLY"] = "false"
 os.environ.setdefault("LOG_LEVEL", "WARNING")
-
-
-def _create_database() -> None:
-    import psycopg
-    from django.conf import settings
-
-    database = settings.DATABASES["default"]
-    with psycopg.connect(
-        host=database["HOST"], port=database["PORT"], user=database["USER"], dbname="postgres", autocommit=True
-    ) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database["NAME"]]).fetchone():
-            conn.execute(f'CREATE DATABASE "{database["NAME"]}"')
 
 
 def _card_number(index: int) -> str:
@@ -93,48 +82,6 @@ def _seed(count: int):
         )
         seeded.append((wallet.public_id, method.public_id, str(RefreshToken.for_user(user).access_token)))
     return seeded
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _start_gunicorn(port: int, workers: int, latency_ms: int) -> subprocess.Popen:
-    import httpx
-
-    env = {
-        **os.environ,
-        "PORT": str(port),
-        "GUNICORN_WORKERS": str(workers),
-        "PAYMENT_SIMULATOR_LATENCY_MS": str(latency_ms),
-    }
-    process = subprocess.Popen(
-        [
-            str(ROOT / ".venv" / "bin" / "gunicorn"),
-            "payments_platform.wsgi:application",
-            "--config",
-            str(ROOT / "gunicorn.conf.py"),
-            "--bind",
-            f"127.0.0.1:{port}",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"gunicorn exited with status {process.returncode}")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
-                return process
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    process.terminate()
-    raise SystemExit("gunicorn did not answer /health within 30 s")
 
 
 def _drive_api(base_url: str, seeded, clients: int, seconds: float, warmup: float):
@@ -270,7 +217,7 @@ def main() -> None:
 
     import django
 
-    _create_database()
+    create_database()
     django.setup()
     from django.core.management import call_command
 
@@ -279,9 +226,9 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     print(f"Seeding {args.users} users with a wallet and a card ...")
     seeded = _seed(args.users)
-    port = _free_port()
+    port = free_port()
     print(f"Starting gunicorn ({args.workers} workers, connector latency {args.connector_latency_ms} ms) ...")
-    server = _start_gunicorn(port, args.workers, args.connector_latency_ms)
+    server = start_gunicorn(port, args.workers, {"PAYMENT_SIMULATOR_LATENCY_MS": str(args.connector_latency_ms)})
     try:
         base_url = f"http://127.0.0.1:{port}"
         latencies, statuses, ids = _drive_api(base_url, seeded, args.clients, args.seconds, args.warmup)

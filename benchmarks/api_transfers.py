@@ -28,9 +28,7 @@ import argparse
 import os
 import random
 import shlex
-import socket
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -38,6 +36,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from benchmarks.support import create_database, free_port, start_gunicorn  # noqa: E402 - after the path setup
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "payments_platform.settings")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/pp_transfers_bench")
 os.environ.setdefault("SECRET_KEY", "benchmark-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz")
@@ -47,18 +48,6 @@ os.environ["HTTPS_ONLY"] = "false"
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 
 FUNDING = 10**10  # per wallet: far more than any run can move
-
-
-def _create_database() -> None:
-    import psycopg
-    from django.conf import settings
-
-    database = settings.DATABASES["default"]
-    with psycopg.connect(
-        host=database["HOST"], port=database["PORT"], user=database["USER"], dbname="postgres", autocommit=True
-    ) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database["NAME"]]).fetchone():
-            conn.execute(f'CREATE DATABASE "{database["NAME"]}"')
 
 
 def _seed_wallets(count: int):
@@ -78,43 +67,6 @@ def _seed_wallets(count: int):
         wallet_adjust(wallet=wallet, amount=FUNDING, reason="benchmark funding")
         seeded.append((wallet, str(RefreshToken.for_user(user).access_token)))
     return seeded
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _start_gunicorn(port: int, workers: int) -> subprocess.Popen:
-    env = {**os.environ, "PORT": str(port), "GUNICORN_WORKERS": str(workers)}
-    process = subprocess.Popen(
-        [
-            str(ROOT / ".venv" / "bin" / "gunicorn"),
-            "payments_platform.wsgi:application",
-            "--config",
-            str(ROOT / "gunicorn.conf.py"),
-            "--bind",
-            f"127.0.0.1:{port}",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    import httpx
-
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"gunicorn exited with status {process.returncode}")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
-                return process
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    process.terminate()
-    raise SystemExit("gunicorn did not answer /health within 30 s")
 
 
 def _drive_api(base_url: str, seeded, clients: int, seconds: float, warmup: float):
@@ -242,7 +194,7 @@ def main() -> None:
 
     import django
 
-    _create_database()
+    create_database()
     django.setup()
     from django.core.management import call_command
     from django.db import connection
@@ -258,8 +210,8 @@ def main() -> None:
     seeded = _seed_wallets(args.wallets)
     connection.close()
 
-    port = _free_port()
-    server = _start_gunicorn(port, args.workers)
+    port = free_port()
+    server = start_gunicorn(port, args.workers)
     try:
         latencies, statuses, transfer_ids = _drive_api(
             f"http://127.0.0.1:{port}", seeded, args.clients, args.seconds, args.warmup

@@ -29,6 +29,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from benchmarks.support import create_database  # noqa: E402 - after the path setup
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "payments_platform.settings")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/pp_ledger_bench")
 os.environ.setdefault("SECRET_KEY", "benchmark-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz")
@@ -37,18 +40,6 @@ os.environ.setdefault("LOG_LEVEL", "WARNING")
 
 ACCOUNTS = 10_000
 FUNDING = 10**12
-
-
-def _create_database() -> None:
-    import psycopg
-    from django.conf import settings
-
-    database = settings.DATABASES["default"]
-    with psycopg.connect(
-        host=database["HOST"], port=database["PORT"], user=database["USER"], dbname="postgres", autocommit=True
-    ) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database["NAME"]]).fetchone():
-            conn.execute(f'CREATE DATABASE "{database["NAME"]}"')
 
 
 def _psycopg_connect():
@@ -294,7 +285,7 @@ def main() -> None:
     global CLIENT_BINDING
     CLIENT_BINDING = args.hand_binding == "client"
 
-    _create_database()
+    create_database()
     import django
 
     django.setup()

@@ -25,6 +25,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from benchmarks.support import create_database  # noqa: E402 - after the path setup
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "payments_platform.settings")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/pp_webhooks_bench")
 os.environ.setdefault("SECRET_KEY", "benchmark-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz")
@@ -53,18 +56,6 @@ def _serve(port_queue) -> None:
     server.daemon_threads = True
     port_queue.put(server.server_address[1])
     server.serve_forever()
-
-
-def _create_database() -> None:
-    import psycopg
-    from django.conf import settings
-
-    database = settings.DATABASES["default"]
-    with psycopg.connect(
-        host=database["HOST"], port=database["PORT"], user=database["USER"], dbname="postgres", autocommit=True
-    ) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database["NAME"]]).fetchone():
-            conn.execute(f'CREATE DATABASE "{database["NAME"]}"')
 
 
 def _queue(count: int, url: str) -> None:
@@ -127,7 +118,7 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    _create_database()
+    create_database()
     call_command("migrate", verbosity=0)
     connection.close()
 
