@@ -18,10 +18,7 @@ from payments.serializers import (
     RefundOutput,
 )
 from payments_platform.api.views import PlatformViewSet
-
-
-def _request_id(request) -> str:
-    return getattr(request, "request_id", "") or ""
+from payments_platform.middleware import request_id_of
 
 
 class ConnectorCallingViewSet(PlatformViewSet):
@@ -121,7 +118,7 @@ class PaymentIntentViewSet(ConnectorCallingViewSet):
         data.is_valid(raise_exception=True)
         intent = services.payment_intent_create(
             user=request.user,
-            request_id=_request_id(request),
+            request_id=request_id_of(request),
             ip=client_ip(request),
             idempotency_claim=self.claimed_idempotency_key_id,
             **data.validated_data,
@@ -155,7 +152,7 @@ class PaymentIntentViewSet(ConnectorCallingViewSet):
         intent = services.payment_intent_confirm(
             user=request.user,
             public_id=pk,
-            request_id=_request_id(request),
+            request_id=request_id_of(request),
             ip=client_ip(request),
             **data.validated_data,
         )
@@ -177,7 +174,7 @@ class PaymentIntentViewSet(ConnectorCallingViewSet):
         data = PaymentIntentCaptureInput(data=request.data)
         data.is_valid(raise_exception=True)
         intent = services.payment_intent_capture(
-            user=request.user, public_id=pk, request_id=_request_id(request), **data.validated_data
+            user=request.user, public_id=pk, request_id=request_id_of(request), **data.validated_data
         )
         return _intent_response(request, intent)
 
@@ -196,7 +193,7 @@ class PaymentIntentViewSet(ConnectorCallingViewSet):
         data = PaymentIntentCancelInput(data=request.data)
         data.is_valid(raise_exception=True)
         intent = services.payment_intent_cancel(
-            user=request.user, public_id=pk, request_id=_request_id(request), **data.validated_data
+            user=request.user, public_id=pk, request_id=request_id_of(request), **data.validated_data
         )
         return _intent_response(request, intent)
 
@@ -221,7 +218,7 @@ class RefundViewSet(ConnectorCallingViewSet):
         data.is_valid(raise_exception=True)
         refund = services.refund_create(
             user=request.user,
-            request_id=_request_id(request),
+            request_id=request_id_of(request),
             idempotency_claim=self.claimed_idempotency_key_id,
             **data.validated_data,
         )

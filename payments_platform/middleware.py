@@ -22,6 +22,11 @@ def request_id_from(request: HttpRequest) -> str:
     return str(uuid.uuid4())
 
 
+def request_id_of(request) -> str:
+    """The request ID this middleware assigned (an empty string outside a request, as in commands)."""
+    return getattr(request, "request_id", "") or ""
+
+
 def _user_id(request: HttpRequest) -> str | None:
     user = getattr(request, "user", None)
     if user is not None and getattr(user, "is_authenticated", False):

@@ -6,6 +6,7 @@ from rest_framework.response import Response
 
 from accounts.views import client_ip
 from payments_platform.api.views import PlatformViewSet
+from payments_platform.middleware import request_id_of
 from wallets import selectors, services
 from wallets.serializers import (
     BalanceTransactionOutput,
@@ -16,10 +17,6 @@ from wallets.serializers import (
     WalletCreateInput,
     WalletOutput,
 )
-
-
-def _request_id(request) -> str:
-    return getattr(request, "request_id", "") or ""
 
 
 class WalletViewSet(PlatformViewSet):
@@ -79,7 +76,7 @@ class TransferViewSet(PlatformViewSet):
         data = TransferCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
         transfer = services.transfer_create(
-            user=request.user, request_id=_request_id(request), ip=client_ip(request), **data.validated_data
+            user=request.user, request_id=request_id_of(request), ip=client_ip(request), **data.validated_data
         )
         return Response(TransferOutput(transfer).data, status=201)
 
@@ -115,7 +112,7 @@ class PayoutViewSet(PlatformViewSet):
         destination = fields.pop("destination")
         payout = services.payout_create(
             user=request.user,
-            request_id=_request_id(request),
+            request_id=request_id_of(request),
             account_number=destination["account_number"],
             routing_number=destination["routing_number"],
             # Fraud screening sees only a keyed hash of the destination, never the number.

@@ -5,6 +5,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from payments_platform.api.views import PlatformViewSet
+from payments_platform.middleware import request_id_of
 from webhooks import selectors, services
 from webhooks.serializers import (
     EventListQuery,
@@ -17,10 +18,6 @@ from webhooks.serializers import (
     WebhookEndpointUpdateInput,
     WebhookEndpointWithSecretOutput,
 )
-
-
-def _request_id(request) -> str:
-    return getattr(request, "request_id", "") or ""
 
 
 class EventViewSet(PlatformViewSet):
@@ -95,7 +92,7 @@ class WebhookEndpointViewSet(PlatformViewSet):
         data = WebhookEndpointCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
         endpoint, secret = services.endpoint_create(
-            user=request.user, request_id=_request_id(request), **data.validated_data
+            user=request.user, request_id=request_id_of(request), **data.validated_data
         )
         return Response(WebhookEndpointWithSecretOutput(endpoint, context={"secret": secret}).data, status=201)
 
@@ -123,7 +120,7 @@ class WebhookEndpointViewSet(PlatformViewSet):
         endpoint = selectors.endpoint_get(user=request.user, public_id=pk)
         data = WebhookEndpointUpdateInput(data=request.data)
         data.is_valid(raise_exception=True)
-        endpoint = services.endpoint_update(endpoint=endpoint, request_id=_request_id(request), **data.validated_data)
+        endpoint = services.endpoint_update(endpoint=endpoint, request_id=request_id_of(request), **data.validated_data)
         return Response(WebhookEndpointOutput(endpoint).data)
 
     @extend_schema(
@@ -134,7 +131,7 @@ class WebhookEndpointViewSet(PlatformViewSet):
     def destroy(self, request, pk: str):
         endpoint = selectors.endpoint_get(user=request.user, public_id=pk)
         public_id = endpoint.public_id
-        services.endpoint_delete(endpoint=endpoint, request_id=_request_id(request))
+        services.endpoint_delete(endpoint=endpoint, request_id=request_id_of(request))
         return Response({"id": public_id, "object": "webhook_endpoint", "deleted": True})
 
     @extend_schema(
@@ -158,5 +155,5 @@ class WebhookEndpointViewSet(PlatformViewSet):
     @action(detail=True, methods=["post"], url_path="rotate_secret")
     def rotate_secret(self, request, pk: str):
         endpoint = selectors.endpoint_get(user=request.user, public_id=pk)
-        endpoint, secret = services.endpoint_secret_rotate(endpoint=endpoint, request_id=_request_id(request))
+        endpoint, secret = services.endpoint_secret_rotate(endpoint=endpoint, request_id=request_id_of(request))
         return Response(WebhookEndpointWithSecretOutput(endpoint, context={"secret": secret}).data)
