@@ -206,6 +206,13 @@ MAX_AMOUNT = 99_999_999_999
 # --- Webhooks ---------------------------------------------------------------------
 
 WEBHOOK_ALLOW_PRIVATE_URLS = env.bool("WEBHOOK_ALLOW_PRIVATE_URLS", default=False)
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=15.0)
+# Seals webhook signing secrets at rest; empty means SECRET_KEY. Set it, so that rotating
+# SECRET_KEY keeps the stored webhook secrets readable.
+WEBHOOK_SECRETS_KEY = env.str("WEBHOOK_SECRETS_KEY", default="")
+EVENT_RETENTION_DAYS = env.int("EVENT_RETENTION_DAYS", default=30)
+NATS_STREAM = env.str("NATS_STREAM", default="PAYMENTS")
+NATS_SUBJECT_PREFIX = env.str("NATS_SUBJECT_PREFIX", default="payments.events")
 
 # --- Fraud ------------------------------------------------------------------------
 # The checks every assessment runs, in order (dotted paths to `check(context, signals)`);
@@ -227,6 +234,8 @@ FRAUD_CHECKS = env.list(
     ],
 )
 FRAUD_REDIS_URL = env.str("FRAUD_REDIS_URL", default=REDIS_URL)
+FRAUD_RULES_CACHE_SECONDS = env.float("FRAUD_RULES_CACHE_SECONDS", default=5.0)
+FRAUD_MODEL_CACHE_SECONDS = env.float("FRAUD_MODEL_CACHE_SECONDS", default=30.0)
 
 # --- Payments ---------------------------------------------------------------------
 # Card fingerprints are HMAC-SHA256(CARD_FINGERPRINT_KEY, PAN): equal for equal numbers,
