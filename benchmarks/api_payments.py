@@ -31,14 +31,13 @@ import random
 import shlex
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.support import create_database, free_port, start_gunicorn  # noqa: E402 - after the path setup
+from benchmarks.support import create_database, drive_http, free_port, start_gunicorn  # noqa: E402 - after the path setup
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "payments_platform.settings")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/pp_payments_bench")
@@ -86,57 +85,22 @@ def _seed(count: int):
 
 def _drive_api(base_url: str, seeded, clients: int, seconds: float, warmup: float):
     """`clients` threads creating and confirming intents; returns (latencies of 201s, status counts, ids)."""
-    import httpx
 
-    latencies: list[float] = []
-    statuses: dict[int, int] = {}
-    intent_ids: list[str] = []
-    lock = threading.Lock()
-    start = threading.Barrier(clients + 1)
-    timing = {}
+    def request(http, rng):
+        wallet, method, token = rng.choice(seeded)
+        return http.post(
+            "/v1/payment_intents",
+            json={
+                "amount": rng.randint(100, 10_000),
+                "currency": "usd",
+                "wallet": wallet,
+                "payment_method": method,
+                "confirm": True,
+            },
+            headers={"Authorization": f"Bearer {token}"},
+        )
 
-    def client(index: int) -> None:
-        rng = random.Random(index)
-        mine_latencies, mine_statuses, mine_ids = [], {}, []
-        with httpx.Client(base_url=base_url, timeout=30) as http:
-            start.wait()
-            measure_from = timing["start"] + warmup
-            stop_at = measure_from + seconds
-            while (now := time.monotonic()) < stop_at:
-                wallet, method, token = rng.choice(seeded)
-                began = time.perf_counter()
-                response = http.post(
-                    "/v1/payment_intents",
-                    json={
-                        "amount": rng.randint(100, 10_000),
-                        "currency": "usd",
-                        "wallet": wallet,
-                        "payment_method": method,
-                        "confirm": True,
-                    },
-                    headers={"Authorization": f"Bearer {token}"},
-                )
-                elapsed = time.perf_counter() - began
-                if now < measure_from:
-                    continue  # warm-up: workers open their connections
-                mine_statuses[response.status_code] = mine_statuses.get(response.status_code, 0) + 1
-                if response.status_code == 201:
-                    mine_latencies.append(elapsed)
-                    mine_ids.append(response.json()["data"]["id"])
-        with lock:
-            latencies.extend(mine_latencies)
-            intent_ids.extend(mine_ids)
-            for status, count in mine_statuses.items():
-                statuses[status] = statuses.get(status, 0) + count
-
-    threads = [threading.Thread(target=client, args=(index,)) for index in range(clients)]
-    for thread in threads:
-        thread.start()
-    timing["start"] = time.monotonic()
-    start.wait()
-    for thread in threads:
-        thread.join()
-    return latencies, statuses, intent_ids
+    return drive_http(base_url, clients=clients, seconds=seconds, warmup=warmup, request=request)
 
 
 def _percentile(sorted_values: list[float], fraction: float) -> float:

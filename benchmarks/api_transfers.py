@@ -37,7 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.support import create_database, free_port, start_gunicorn  # noqa: E402 - after the path setup
+from benchmarks.support import create_database, drive_http, free_port, start_gunicorn  # noqa: E402 - after the path setup
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "payments_platform.settings")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/pp_transfers_bench")
@@ -71,55 +71,20 @@ def _seed_wallets(count: int):
 
 def _drive_api(base_url: str, seeded, clients: int, seconds: float, warmup: float):
     """Run `clients` threads of transfers; return (latencies of 201s in seconds, status counts, transfer ids)."""
-    import httpx
 
-    latencies: list[float] = []
-    statuses: dict[int, int] = {}
-    transfer_ids: list[str] = []
-    lock = threading.Lock()
-    start = threading.Barrier(clients + 1)
-    timing = {}
+    def request(http, rng):
+        (source, token), (destination, _) = rng.sample(seeded, 2)
+        return http.post(
+            "/v1/transfers",
+            json={
+                "source_wallet": source.public_id,
+                "destination_wallet": destination.public_id,
+                "amount": rng.randint(1, 100),
+            },
+            headers={"Authorization": f"Bearer {token}"},
+        )
 
-    def client(index: int) -> None:
-        rng = random.Random(index)
-        mine_latencies, mine_statuses, mine_ids = [], {}, []
-        with httpx.Client(base_url=base_url, timeout=30) as http:
-            start.wait()
-            measure_from = timing["start"] + warmup
-            stop_at = measure_from + seconds
-            while (now := time.monotonic()) < stop_at:
-                (source, token), (destination, _) = rng.sample(seeded, 2)
-                began = time.perf_counter()
-                response = http.post(
-                    "/v1/transfers",
-                    json={
-                        "source_wallet": source.public_id,
-                        "destination_wallet": destination.public_id,
-                        "amount": rng.randint(1, 100),
-                    },
-                    headers={"Authorization": f"Bearer {token}"},
-                )
-                elapsed = time.perf_counter() - began
-                if now < measure_from:
-                    continue  # warm-up: workers open their database connections
-                mine_statuses[response.status_code] = mine_statuses.get(response.status_code, 0) + 1
-                if response.status_code == 201:
-                    mine_latencies.append(elapsed)
-                    mine_ids.append(response.json()["data"]["id"])
-        with lock:
-            latencies.extend(mine_latencies)
-            transfer_ids.extend(mine_ids)
-            for status, count in mine_statuses.items():
-                statuses[status] = statuses.get(status, 0) + count
-
-    threads = [threading.Thread(target=client, args=(index,)) for index in range(clients)]
-    for thread in threads:
-        thread.start()
-    timing["start"] = time.monotonic()
-    start.wait()
-    for thread in threads:
-        thread.join()
-    return latencies, statuses, transfer_ids
+    return drive_http(base_url, clients=clients, seconds=seconds, warmup=warmup, request=request)
 
 
 def _in_process_rate(seeded, threads: int, seconds: float, work) -> float:

@@ -58,3 +58,52 @@ def start_gunicorn(port: int, workers: int, extra_env: dict[str, str] | None = N
             time.sleep(0.2)
     process.terminate()
     raise SystemExit("gunicorn did not answer /health within 30 s")
+
+
+def drive_http(base_url: str, *, clients: int, seconds: float, warmup: float, request):
+    """`clients` keep-alive threads calling `request(http, rng)` (returns an httpx response) for
+    `warmup + seconds`; only the last `seconds` count. Returns (latencies of 201s in seconds,
+    status counts, ids of the created objects)."""
+    import random
+    import threading
+
+    import httpx
+
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    created_ids: list[str] = []
+    lock = threading.Lock()
+    start = threading.Barrier(clients + 1)
+    timing = {}
+
+    def client(index: int) -> None:
+        rng = random.Random(index)
+        mine_latencies, mine_statuses, mine_ids = [], {}, []
+        with httpx.Client(base_url=base_url, timeout=30) as http:
+            start.wait()
+            measure_from = timing["start"] + warmup
+            stop_at = measure_from + seconds
+            while (now := time.monotonic()) < stop_at:
+                began = time.perf_counter()
+                response = request(http, rng)
+                elapsed = time.perf_counter() - began
+                if now < measure_from:
+                    continue  # warm-up: workers open their database connections
+                mine_statuses[response.status_code] = mine_statuses.get(response.status_code, 0) + 1
+                if response.status_code == 201:
+                    mine_latencies.append(elapsed)
+                    mine_ids.append(response.json()["data"]["id"])
+        with lock:
+            latencies.extend(mine_latencies)
+            created_ids.extend(mine_ids)
+            for status, count in mine_statuses.items():
+                statuses[status] = statuses.get(status, 0) + count
+
+    threads = [threading.Thread(target=client, args=(index,)) for index in range(clients)]
+    for thread in threads:
+        thread.start()
+    timing["start"] = time.monotonic()
+    start.wait()
+    for thread in threads:
+        thread.join()
+    return latencies, statuses, created_ids
