@@ -197,29 +197,14 @@ class TrafficGenerator:
                     pattern="legitimate",
                     issuer_declines=rng.random() < 0.04,
                 )
-            elif roll < 0.9:
-                amount = self._amount(typical * 0.6, 0.8, currency)
-                yield SimulatedAttempt(
-                    self._context(
-                        sim,
-                        operation="transfer",
-                        amount=amount,
-                        currency=currency,
-                        at=at,
-                        ip_country=ip_country,
-                        card=None,
-                        card_country=country,
-                    ),
-                    fraudulent=False,
-                    pattern="legitimate",
-                    issuer_declines=False,
-                )
             else:
-                amount = self._amount(typical * 4, 0.9, currency)
+                # Transfers are smaller than a typical payment, payouts larger; neither uses a card.
+                operation, scale, spread = ("transfer", 0.6, 0.8) if roll < 0.9 else ("payout", 4, 0.9)
+                amount = self._amount(typical * scale, spread, currency)
                 yield SimulatedAttempt(
                     self._context(
                         sim,
-                        operation="payout",
+                        operation=operation,
                         amount=amount,
                         currency=currency,
                         at=at,
