@@ -3,10 +3,12 @@
 For 1, 4 and 16 threads, each thread posts two-line transfers (1 minor unit, between two random
 accounts out of 10,000 funded ones) for a fixed time, first through `ledger.services.post_entry`
 (Django ORM, one `transaction.atomic()` per transfer) and then through the same SQL statements
-written by hand with psycopg (BEGIN; SELECT ... FOR UPDATE in pk order; INSERT entry; INSERT
-postings; UPDATE balances; COMMIT), each thread with its own connection. It prints transfers/s for
-both and their ratio, then a "hot account" run where every transfer credits the same account
-(all threads queue on one row lock).
+written by hand with psycopg (BEGIN; SELECT ... FOR UPDATE in pk order; the one statement that
+inserts the entry and its postings and updates the balances; COMMIT), each thread with its own
+connection. Both paths bind parameters server side and have PostgreSQL prepare the two statements
+after five runs (psycopg's default; `post_entry` sends them through `prepared_cursor`). It prints
+transfers/s for both and their ratio, then a "hot account" run where every transfer credits the
+same account (all threads queue on one row lock).
 
 `--reconcile-postings N` also seeds N postings (N/2 balanced entries among the 10,000 accounts)
 with set-based SQL and times `reconcile_ledger`'s checks over the whole table.
@@ -275,15 +277,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 4, 16])
     parser.add_argument("--hot-threads", type=int, default=4, help="Threads of the hot-account run.")
     parser.add_argument("--reconcile-postings", type=int, default=0, help="Seed this many postings, time reconcile.")
-    parser.add_argument(
-        "--hand-binding",
-        choices=["server", "client"],
-        default="server",
-        help="Hand-written path: psycopg's default server-side binding (prepared after 5 runs) or client-side.",
-    )
     args = parser.parse_args()
-    global CLIENT_BINDING
-    CLIENT_BINDING = args.hand_binding == "client"
 
     create_database()
     import django

@@ -86,6 +86,11 @@ class JournalEntry(models.Model):
     request_id = models.CharField(max_length=128, blank=True, default="")
     created = models.DateTimeField(auto_now_add=True, db_index=True)
 
+    # Not a column. On the entry `post_entry` returns: the postings it wrote, saved, in the order
+    # of its lines, so the caller needs no query to read them. None on an entry read from the
+    # database (use `entry.postings`).
+    written_postings: list["Posting"] | None = None
+
     class Meta:
         verbose_name_plural = "journal entries"
 

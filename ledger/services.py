@@ -8,7 +8,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.db import IntegrityError, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
@@ -18,6 +19,7 @@ from ledger.errors import AlreadyReversed, CurrencyMismatch, InsufficientFunds, 
 from ledger.models import Account, JournalEntry, Posting
 from payments_platform.api.errors import ParameterInvalid
 from payments_platform.api.ids import new_public_id
+from payments_platform.db import prepared_cursor
 
 # purpose -> (account type, may it go negative?). Codes are f"platform:{purpose}:{currency}".
 SYSTEM_ACCOUNT_PURPOSES: dict[str, tuple[str, bool]] = {
@@ -107,19 +109,25 @@ _LOCK_SQL = (
     f"SELECT id, type, currency, allow_negative, balance FROM {Account._meta.db_table}"  # noqa: S608 - constant
     " WHERE id IN ({placeholders}) ORDER BY id"
 )
+# One statement text for any number of accounts, so PostgreSQL prepares it once per connection.
+_LOCK_SQL_POSTGRESQL = (
+    f"SELECT id, type, currency, allow_negative, balance FROM {Account._meta.db_table}"  # noqa: S608 - constant
+    " WHERE id = ANY(%s::bigint[]) ORDER BY id FOR UPDATE"
+)
 
 
-def _lock_accounts(pks: list[int]) -> dict[int, _LockedAccount]:
+def _lock_accounts(db: BaseDatabaseWrapper, pks: list[int]) -> dict[int, _LockedAccount]:
     """SELECT ... FOR UPDATE the accounts, in primary-key order (no deadlocks).
 
     Plain SQL rather than a queryset: this runs on every transfer, and compiling the
     queryset and building model instances cost more than the round trip itself.
     """
-    sql = _LOCK_SQL.format(placeholders=", ".join(["%s"] * len(pks)))
-    if connection.features.has_select_for_update:
-        sql += " FOR UPDATE"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, pks)
+    if db.vendor == "postgresql":
+        sql, params = _LOCK_SQL_POSTGRESQL, [pks]
+    else:
+        sql, params = _LOCK_SQL.format(placeholders=", ".join(["%s"] * len(pks))), pks
+    with prepared_cursor(db) as cursor:
+        cursor.execute(sql, params)
         return {row[0]: _LockedAccount(*row) for row in cursor.fetchall()}
 
 
@@ -148,12 +156,15 @@ def post_entry(
       concurrent entries on the same accounts cannot deadlock) and checks balances under the lock;
     - inserts the entry and its postings and updates each touched balance with one UPDATE.
 
-    `Account` instances passed in `lines` have their `balance` refreshed to the new value.
+    `Account` instances passed in `lines` have their `balance` refreshed to the new value, and
+    the returned entry's `written_postings` lists the postings written, in the order of `lines`.
     Writes no event: the caller records its own in the same transaction.
     """
     pks = _validate_shape(lines)
     unique_pks = sorted(set(pks))
+    db = connections[DEFAULT_DB_ALIAS]  # once: every `connection.x` is a lookup in a context-local
     arguments = {
+        "db": db,
         "lines": lines,
         "pks": pks,
         "unique_pks": unique_pks,
@@ -167,7 +178,7 @@ def post_entry(
             request_id=request_id or "",
         ),
     }
-    if connection.in_atomic_block and connection.vendor == "postgresql":
+    if db.in_atomic_block and db.vendor == "postgresql":
         # Inside the caller's transaction no savepoint is needed: every refusal is raised
         # before the first write, and the write is a single statement. Saves two round trips.
         entry, postings, running = _post_locked(**arguments)
@@ -177,18 +188,15 @@ def post_entry(
     for line in lines:
         if isinstance(line.account, Account):
             line.account.balance = running[line.account.pk]
-    cached = Posting.objects.filter(entry=entry)
-    cached._result_cache = postings  # callers read entry.postings.all() without a query
-    cached._prefetch_done = True
-    entry._prefetched_objects_cache = {"postings": cached}
+    entry.written_postings = postings
     return entry
 
 
 def _post_locked(
-    *, lines: Sequence[Line], pks: list[int], unique_pks: list[int], entry: JournalEntry
+    *, db: BaseDatabaseWrapper, lines: Sequence[Line], pks: list[int], unique_pks: list[int], entry: JournalEntry
 ) -> tuple[JournalEntry, list[Posting], dict[int, int]]:
     """The body of `post_entry`, inside a transaction: lock, check, write."""
-    locked = _lock_accounts(unique_pks)
+    locked = _lock_accounts(db, unique_pks)
     if len(locked) != len(unique_pks):
         raise InvalidEntry("A line refers to an account that does not exist.", param="account")
 
@@ -222,8 +230,8 @@ def _post_locked(
             Posting(account_id=pk, amount=line.amount, currency=account.currency, balance_after=running[pk])
         )
     changed = {pk: deltas[pk] for pk in unique_pks if deltas[pk] != 0}
-    if connection.vendor == "postgresql":
-        _write_postgresql(entry, postings, changed)
+    if db.vendor == "postgresql":
+        _write_postgresql(db, entry, postings, changed)
     else:
         _write_orm(entry, postings, changed)
 
@@ -268,7 +276,9 @@ SELECT (SELECT id FROM entry), (SELECT array_agg(id ORDER BY id) FROM postings)
 """
 
 
-def _write_postgresql(entry: JournalEntry, postings: list[Posting], changed: dict[int, int]) -> None:
+def _write_postgresql(
+    db: BaseDatabaseWrapper, entry: JournalEntry, postings: list[Posting], changed: dict[int, int]
+) -> None:
     """The same writes as `_write_orm` in one statement: the transfer path is hot, round trips count.
 
     Posting ids follow the order of the lines (the INSERT ... SELECT is ordered), so the returned
@@ -276,7 +286,7 @@ def _write_postgresql(entry: JournalEntry, postings: list[Posting], changed: dic
     """
     entry.public_id = new_public_id("je")
     entry.created = timezone.now()
-    with connection.cursor() as cursor:
+    with prepared_cursor(db) as cursor:
         cursor.execute(
             _WRITE_SQL,
             [
@@ -301,13 +311,13 @@ def _write_postgresql(entry: JournalEntry, postings: list[Posting], changed: dic
         entry_id, posting_ids = cursor.fetchone()
     entry.pk = entry_id
     entry._state.adding = False
-    entry._state.db = connection.alias
+    entry._state.db = db.alias
     for posting, posting_id in zip(postings, posting_ids, strict=True):
         posting.pk = posting_id
         posting.entry = entry
         posting.created = entry.created
         posting._state.adding = False
-        posting._state.db = connection.alias
+        posting._state.db = db.alias
 
 
 def reverse_entry(*, entry: JournalEntry, description: str = "", created_by=None, request_id: str = "") -> JournalEntry:

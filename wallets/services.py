@@ -109,7 +109,7 @@ def _post_with_statement(
 ) -> tuple[JournalEntry, list[BalanceTransaction]]:
     entry = post_entry(lines=ledger_lines, **entry_fields)
     description = entry_fields["description"]
-    postings = list(entry.postings.all())  # in line order, from post_entry's cache: no query
+    postings = entry.written_postings  # in line order, no query
     balance_transactions = [
         BalanceTransaction(
             wallet=line.wallet,

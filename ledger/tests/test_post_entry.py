@@ -1,7 +1,7 @@
 """post_entry: the one function that posts. Each rule, and that a refused entry writes nothing."""
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 
 from ledger.errors import CurrencyMismatch, InsufficientFunds, InvalidEntry, UnbalancedEntry
 from ledger.models import Account, JournalEntry, Posting
@@ -204,6 +204,47 @@ def test_posting_a_two_line_entry_takes_at_most_seven_queries(
 ):
     with django_assert_max_num_queries(7):
         post_entry(lines=[debit(funded_wallet, 1), credit(other_wallet, 1)], kind="transfer")
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the one-statement write is PostgreSQL's")
+def test_inside_a_transaction_a_two_line_entry_is_one_lock_and_one_write(
+    funded_wallet, other_wallet, django_assert_num_queries
+):
+    with transaction.atomic(), django_assert_num_queries(2) as captured:
+        post_entry(lines=[debit(funded_wallet, 1), credit(other_wallet, 1)], kind="transfer")
+
+    lock, write = (query["sql"] for query in captured.captured_queries)
+    assert lock.startswith("SELECT") and lock.endswith("FOR UPDATE")
+    assert "INSERT INTO ledger_journalentry" in write and "UPDATE ledger_account" in write
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
+def test_the_lock_and_the_write_are_prepared_statements_after_five_entries(funded_wallet, other_wallet):
+    for _ in range(6):
+        post_entry(lines=[debit(funded_wallet, 1), credit(other_wallet, 1)], kind="transfer")
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any("FROM ledger_account WHERE id = ANY" in statement for statement in prepared)
+    assert any("INSERT INTO ledger_journalentry" in statement for statement in prepared)
+
+
+def test_the_returned_entry_lists_the_written_postings_in_line_order(funded_wallet, other_wallet):
+    entry = post_entry(
+        lines=[debit(funded_wallet, 70), credit(other_wallet, 50), credit(other_wallet, 20)], kind="transfer"
+    )
+
+    written = [(p.pk, p.account_id, p.amount, p.balance_after) for p in entry.written_postings]
+    stored = list(entry.postings.order_by("pk").values_list("pk", "account_id", "amount", "balance_after"))
+    assert written == stored
+    assert [amount for _, _, amount, _ in written] == [70, -50, -20]
+
+
+def test_an_entry_read_from_the_database_has_no_written_postings(funded_wallet, other_wallet):
+    entry = post_entry(lines=[debit(funded_wallet, 1), credit(other_wallet, 1)], kind="transfer")
+
+    assert JournalEntry.objects.get(pk=entry.pk).written_postings is None
 
 
 def test_asset_accounts_are_debit_normal():

@@ -1,0 +1,82 @@
+"""prepared_cursor: statements PostgreSQL plans once per connection, still seen by Django's tooling."""
+
+import sys
+import uuid
+
+import pytest
+from django.db import ProgrammingError, connection
+
+from payments_platform.db import prepared_cursor
+from payments_platform.tests.test_settings import PRODUCTION_LIKE, run
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's"),
+]
+
+
+def _unique_statement() -> str:
+    """A statement text no other test sends: prepared statements outlive a test on its connection."""
+    return f"SELECT %s::int + 1 AS n /* {uuid.uuid4().hex} */"
+
+
+def _is_prepared(statement: str) -> bool:
+    marker = statement.split("/*")[1]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s", [f"%{marker}%"])
+        return cursor.fetchone()[0] == 1
+
+
+def _run(statement: str, times: int, *, prepared: bool = True) -> list[int]:
+    results = []
+    for number in range(times):
+        with prepared_cursor() if prepared else connection.cursor() as cursor:
+            cursor.execute(statement, [number])
+            results.append(cursor.fetchone()[0])
+    return results
+
+
+def test_a_statement_run_through_prepared_cursor_is_prepared_after_five_runs():
+    statement = _unique_statement()
+
+    _run(statement, 5)
+    assert not _is_prepared(statement)
+    assert _run(statement, 3) == [1, 2, 3]
+
+    assert _is_prepared(statement)
+
+
+def test_a_statement_run_through_the_default_cursor_is_never_prepared():
+    statement = _unique_statement()
+
+    _run(statement, 10, prepared=False)
+
+    assert not _is_prepared(statement)
+
+
+def test_statements_through_prepared_cursor_are_counted_by_assert_num_queries(django_assert_num_queries):
+    statement = _unique_statement()
+
+    with django_assert_num_queries(7) as captured:
+        _run(statement, 7)
+
+    assert [query["sql"] for query in captured.captured_queries] == [
+        statement.replace("%s", str(number)) for number in range(7)
+    ]
+
+
+def test_a_bad_statement_through_prepared_cursor_raises_django_s_database_error():
+    with pytest.raises(ProgrammingError), prepared_cursor() as cursor:
+        cursor.execute("SELECT no_such_column FROM ledger_account")
+
+
+def test_prepared_statements_are_on_by_default_and_can_be_switched_off():
+    code = (
+        "from payments_platform import settings; print(settings.DATABASES['default']['OPTIONS']['prepare_threshold'])"
+    )
+    database_url = {**PRODUCTION_LIKE, "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/any"}
+
+    on = run([sys.executable, "-c", code], **database_url)
+    off = run([sys.executable, "-c", code], **database_url, DATABASE_PREPARED_STATEMENTS="false")
+
+    assert (on.stdout.strip(), off.stdout.strip()) == ("5", "None"), on.stderr + off.stderr
