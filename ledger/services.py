@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.backends.utils import CursorWrapper
 from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
@@ -116,19 +117,18 @@ _LOCK_SQL_POSTGRESQL = (
 )
 
 
-def _lock_accounts(db: BaseDatabaseWrapper, pks: list[int]) -> dict[int, _LockedAccount]:
+def _lock_accounts(cursor: CursorWrapper, pks: list[int]) -> dict[int, _LockedAccount]:
     """SELECT ... FOR UPDATE the accounts, in primary-key order (no deadlocks).
 
     Plain SQL rather than a queryset: this runs on every transfer, and compiling the
     queryset and building model instances cost more than the round trip itself.
     """
-    if db.vendor == "postgresql":
+    if cursor.db.vendor == "postgresql":
         sql, params = _LOCK_SQL_POSTGRESQL, [pks]
     else:
         sql, params = _LOCK_SQL.format(placeholders=", ".join(["%s"] * len(pks))), pks
-    with prepared_cursor(db) as cursor:
-        cursor.execute(sql, params)
-        return {row[0]: _LockedAccount(*row) for row in cursor.fetchall()}
+    cursor.execute(sql, params)
+    return {row[0]: _LockedAccount(*row) for row in cursor.fetchall()}
 
 
 def post_entry(
@@ -195,8 +195,15 @@ def post_entry(
 def _post_locked(
     *, db: BaseDatabaseWrapper, lines: Sequence[Line], pks: list[int], unique_pks: list[int], entry: JournalEntry
 ) -> tuple[JournalEntry, list[Posting], dict[int, int]]:
-    """The body of `post_entry`, inside a transaction: lock, check, write."""
-    locked = _lock_accounts(db, unique_pks)
+    """The body of `post_entry`, inside a transaction: lock, check, write (one cursor for both)."""
+    with prepared_cursor(db) as cursor:
+        return _lock_check_write(cursor, lines=lines, pks=pks, unique_pks=unique_pks, entry=entry)
+
+
+def _lock_check_write(
+    cursor: CursorWrapper, *, lines: Sequence[Line], pks: list[int], unique_pks: list[int], entry: JournalEntry
+) -> tuple[JournalEntry, list[Posting], dict[int, int]]:
+    locked = _lock_accounts(cursor, unique_pks)
     if len(locked) != len(unique_pks):
         raise InvalidEntry("A line refers to an account that does not exist.", param="account")
 
@@ -230,8 +237,8 @@ def _post_locked(
             Posting(account_id=pk, amount=line.amount, currency=account.currency, balance_after=running[pk])
         )
     changed = {pk: deltas[pk] for pk in unique_pks if deltas[pk] != 0}
-    if db.vendor == "postgresql":
-        _write_postgresql(db, entry, postings, changed)
+    if cursor.db.vendor == "postgresql":
+        _write_postgresql(cursor, entry, postings, changed)
     else:
         _write_orm(entry, postings, changed)
 
@@ -277,7 +284,7 @@ SELECT (SELECT id FROM entry), (SELECT array_agg(id ORDER BY id) FROM postings)
 
 
 def _write_postgresql(
-    db: BaseDatabaseWrapper, entry: JournalEntry, postings: list[Posting], changed: dict[int, int]
+    cursor: CursorWrapper, entry: JournalEntry, postings: list[Posting], changed: dict[int, int]
 ) -> None:
     """The same writes as `_write_orm` in one statement: the transfer path is hot, round trips count.
 
@@ -286,38 +293,37 @@ def _write_postgresql(
     """
     entry.public_id = new_public_id("je")
     entry.created = timezone.now()
-    with prepared_cursor(db) as cursor:
-        cursor.execute(
-            _WRITE_SQL,
-            [
-                entry.public_id,
-                entry.kind,
-                entry.description,
-                entry.reference,
-                entry.reverses_id,
-                json.dumps(entry.metadata),
-                entry.created_by_id,
-                entry.request_id,
-                entry.created,
-                entry.created,
-                [posting.account_id for posting in postings],
-                [posting.amount for posting in postings],
-                [posting.currency for posting in postings],
-                [posting.balance_after for posting in postings],
-                list(changed),
-                list(changed.values()),
-            ],
-        )
-        entry_id, posting_ids = cursor.fetchone()
+    cursor.execute(
+        _WRITE_SQL,
+        [
+            entry.public_id,
+            entry.kind,
+            entry.description,
+            entry.reference,
+            entry.reverses_id,
+            json.dumps(entry.metadata),
+            entry.created_by_id,
+            entry.request_id,
+            entry.created,
+            entry.created,
+            [posting.account_id for posting in postings],
+            [posting.amount for posting in postings],
+            [posting.currency for posting in postings],
+            [posting.balance_after for posting in postings],
+            list(changed),
+            list(changed.values()),
+        ],
+    )
+    entry_id, posting_ids = cursor.fetchone()
     entry.pk = entry_id
     entry._state.adding = False
-    entry._state.db = db.alias
+    entry._state.db = cursor.db.alias
     for posting, posting_id in zip(postings, posting_ids, strict=True):
         posting.pk = posting_id
         posting.entry = entry
         posting.created = entry.created
         posting._state.adding = False
-        posting._state.db = db.alias
+        posting._state.db = cursor.db.alias
 
 
 def reverse_entry(*, entry: JournalEntry, description: str = "", created_by=None, request_id: str = "") -> JournalEntry:
