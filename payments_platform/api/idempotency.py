@@ -41,6 +41,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from payments_platform.api.errors import IdempotencyError
+from payments_platform.db import prepared_cursor
 from payments_platform.models import IdempotencyKey
 
 HEADER = "Idempotency-Key"
@@ -95,7 +96,7 @@ def claim(*, user_id: int, key: str, method: str, path: str, body: object) -> Cl
     assert connection.in_atomic_block, "claim() must run inside the request's transaction"
     request_fingerprint = fingerprint(body)
     table = IdempotencyKey._meta.db_table
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (user_id, key, request_method, request_path, request_fingerprint, created) "  # noqa: S608
             "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (user_id, key) DO NOTHING RETURNING id",
@@ -144,7 +145,7 @@ def claim_phased(*, user_id: int, key: str, method: str, path: str, body: object
     now = timezone.now()
     table = IdempotencyKey._meta.db_table
     with transaction.atomic():
-        with connection.cursor() as cursor:
+        with prepared_cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {table} (user_id, key, request_method, request_path, request_fingerprint, created, "  # noqa: S608
                 "locked_at) VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (user_id, key) DO NOTHING RETURNING id",
