@@ -80,3 +80,17 @@ def test_prepared_statements_are_on_by_default_and_can_be_switched_off():
     off = run([sys.executable, "-c", code], **database_url, DATABASE_PREPARED_STATEMENTS="false")
 
     assert (on.stdout.strip(), off.stdout.strip()) == ("5", "None"), on.stderr + off.stderr
+
+
+def test_statements_through_prepared_cursor_pass_through_execute_wrappers():
+    seen = []
+
+    def record(execute, sql, params, many, context):
+        seen.append(sql)
+        return execute(sql, params, many, context)
+
+    statement = _unique_statement()
+    with connection.execute_wrapper(record):
+        _run(statement, 2)
+
+    assert seen == [statement, statement]
