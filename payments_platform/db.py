@@ -49,7 +49,7 @@ def prepared_cursor(db: BaseDatabaseWrapper | None = None) -> CursorWrapper:
         db = connections[DEFAULT_DB_ALIAS]
     if db.vendor != "postgresql":
         return db.cursor()
-    from django.db.backends.postgresql.base import ServerBindingCursor
+    from django.db.backends.postgresql.base import TIMESTAMPTZ_OID, Format, ServerBindingCursor, register_tzloader
 
     # What `db.cursor()` does, with psycopg's server-binding cursor in place of the connection's
     # default (client-binding) one.
@@ -58,4 +58,6 @@ def prepared_cursor(db: BaseDatabaseWrapper | None = None) -> CursorWrapper:
     db.validate_thread_sharing()
     with db.wrap_database_errors:
         cursor = ServerBindingCursor(db.connection)
+    if db.timezone != db.connection.adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT).timezone:
+        register_tzloader(db.timezone, cursor)  # as Django's create_cursor does
     return _PreparedCursorDebugWrapper(cursor, db) if db.queries_logged else CursorWrapper(cursor, db)

@@ -94,3 +94,15 @@ def test_statements_through_prepared_cursor_pass_through_execute_wrappers():
         _run(statement, 2)
 
     assert seen == [statement, statement]
+
+
+def test_a_timestamp_read_through_prepared_cursor_equals_the_one_read_through_django_s_cursor():
+    sql = "SELECT %s::timestamptz"
+    moment = "2026-11-26 10:00:00.123456+02"
+
+    with prepared_cursor() as prepared, connection.cursor() as default:
+        prepared.execute(sql, [moment])
+        default.execute(sql, [moment])
+        through_prepared, through_default = prepared.fetchone()[0], default.fetchone()[0]
+    assert through_prepared == through_default
+    assert through_prepared.utcoffset() == through_default.utcoffset()
