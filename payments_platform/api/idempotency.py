@@ -36,13 +36,16 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import orjson
+import structlog
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from payments_platform.api.errors import IdempotencyError
 from payments_platform.db import prepared_cursor
 from payments_platform.models import IdempotencyKey
+
+logger = structlog.get_logger(__name__)
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
@@ -167,10 +170,27 @@ def claim_phased(*, user_id: int, key: str, method: str, path: str, body: object
 
 
 def record(claimed: ClaimedKey, *, status: int, body: object) -> None:
-    """Store the response to replay, in the request's transaction; or roll everything back."""
-    if should_store(status):
-        IdempotencyKey.objects.filter(pk=claimed.pk).update(response_status=status, response_body=body)
-    elif claimed.phased:
-        IdempotencyKey.objects.filter(pk=claimed.pk, response_status__isnull=True).delete()
-    else:
-        transaction.set_rollback(True)
+    """Store the response to replay, in the request's transaction; or roll everything back.
+
+    In phased mode the effect is already committed when this runs, so a database failure here
+    must not turn the response into a 500: the key stays "in progress", a retry gets 409 until
+    it is stale, and then runs against the state the first request left (see above).
+    """
+    if not claimed.phased:
+        if should_store(status):
+            IdempotencyKey.objects.filter(pk=claimed.pk).update(response_status=status, response_body=body)
+        else:
+            transaction.set_rollback(True)
+        return
+    try:
+        if should_store(status):
+            IdempotencyKey.objects.filter(pk=claimed.pk).update(response_status=status, response_body=body)
+        else:
+            IdempotencyKey.objects.filter(pk=claimed.pk, response_status__isnull=True).delete()
+    except DatabaseError as error:
+        logger.warning(
+            "idempotency_key_not_recorded",
+            idempotency_key_id=claimed.pk,
+            status=status,
+            error_class=type(error).__name__,
+        )

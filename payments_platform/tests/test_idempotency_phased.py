@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 from django.apps import apps
-from django.db import connection
+from django.db import OperationalError, connection
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -113,3 +113,29 @@ def test_phased_concurrent_requests_with_one_key_have_exactly_one_effect(user):
 
     assert sorted(r.status_code for r in responses) == [201, 409]
     assert effect_count() == 1
+
+
+def _fail_key_writes(execute, sql, params, many, context):
+    """Fault injection: the database goes away just as the key's outcome is written."""
+    if "idempotencykey" in sql and sql.lstrip().upper().startswith(("UPDATE", "DELETE")):
+        raise OperationalError("server closed the connection unexpectedly")
+    return execute(sql, params, many, context)
+
+
+@pytest.mark.django_db(transaction=True)  # as in production: no transaction around the view
+def test_phased_success_is_answered_when_the_database_fails_while_storing_the_response(auth_client):
+    with connection.execute_wrapper(_fail_key_writes):
+        response = post(auth_client, {"note": "a"})
+
+    assert response.status_code == 201
+    assert effect_count() == 1
+    assert IdempotencyKey.objects.get().response_status is None  # in progress: 409 until stale
+
+
+@pytest.mark.django_db(transaction=True)  # as in production: no transaction around the view
+def test_phased_refusal_is_answered_when_the_database_fails_while_releasing_the_key(auth_client):
+    with connection.execute_wrapper(_fail_key_writes):
+        response = post(auth_client, {})
+
+    assert response.status_code == 400
+    assert response.json()["error"]["type"] == "invalid_request_error"
