@@ -1,6 +1,7 @@
 """POST /v1/refunds, GET list and one: limits, wallet cover, connector failure, events."""
 
 import pytest
+from django.db import OperationalError, connection
 
 from ledger.models import JournalEntry
 from payments.connectors.base import ConnectorResult
@@ -125,3 +126,18 @@ def test_a_refund_the_connector_refuses_returns_the_money_and_records_refund_fai
     assert Event.objects.filter(user=user, type="refund.failed").count() == 1
     refund_finish(refund_pk=pending.pk, result=ConnectorResult(status="error"))  # a repeat changes nothing
     assert available_balance(wallet) == 9680
+
+
+@pytest.mark.django_db(transaction=True)  # the connector is called after the refund commits
+def test_a_database_failure_after_the_refund_commits_leaves_it_pending_and_answers_201(auth_client, paid):
+    def fail_recording_the_answer(execute, sql, params, many, context):
+        if sql.startswith('SELECT "payments_refund"."intent_id" AS "intent_id" FROM "payments_refund"'):
+            raise OperationalError("server closed the connection unexpectedly")
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(fail_recording_the_answer):
+        response = refund(auth_client, paid, amount=1000)
+
+    assert response.status_code == 201
+    assert response.json()["data"]["status"] == "pending"  # sync_payment_attempts finishes it
+    assert Refund.objects.get().status == Refund.Status.PENDING
