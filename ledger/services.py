@@ -106,15 +106,10 @@ class _LockedAccount:
         return 1 if self.type in Account.DEBIT_NORMAL_TYPES else -1
 
 
-_LOCK_SQL = (
-    f"SELECT id, type, currency, allow_negative, balance FROM {Account._meta.db_table}"  # noqa: S608 - constant
-    " WHERE id IN ({placeholders}) ORDER BY id"
-)
+_LOCK_SELECT = f"SELECT id, type, currency, allow_negative, balance FROM {Account._meta.db_table}"  # noqa: S608
+_LOCK_SQL = _LOCK_SELECT + " WHERE id IN ({placeholders}) ORDER BY id"
 # One statement text for any number of accounts, so PostgreSQL prepares it once per connection.
-_LOCK_SQL_POSTGRESQL = (
-    f"SELECT id, type, currency, allow_negative, balance FROM {Account._meta.db_table}"  # noqa: S608 - constant
-    " WHERE id = ANY(%s::bigint[]) ORDER BY id FOR UPDATE"
-)
+_LOCK_SQL_POSTGRESQL = _LOCK_SELECT + " WHERE id = ANY(%s::bigint[]) ORDER BY id FOR UPDATE"
 
 
 def _lock_accounts(cursor: CursorWrapper, pks: list[int]) -> dict[int, _LockedAccount]:

@@ -176,18 +176,16 @@ def record(claimed: ClaimedKey, *, status: int, body: object) -> None:
     must not turn the response into a 500: the key stays "in progress", a retry gets 409 until
     it is stale, and then runs against the state the first request left (see above).
     """
-    if not claimed.phased:
-        if should_store(status):
-            IdempotencyKey.objects.filter(pk=claimed.pk).update(response_status=status, response_body=body)
-        else:
-            transaction.set_rollback(True)
-        return
     try:
         if should_store(status):
             IdempotencyKey.objects.filter(pk=claimed.pk).update(response_status=status, response_body=body)
-        else:
+        elif claimed.phased:
             IdempotencyKey.objects.filter(pk=claimed.pk, response_status__isnull=True).delete()
+        else:
+            transaction.set_rollback(True)
     except DatabaseError as error:
+        if not claimed.phased:
+            raise
         logger.warning(
             "idempotency_key_not_recorded",
             idempotency_key_id=claimed.pk,
