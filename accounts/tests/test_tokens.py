@@ -1,14 +1,11 @@
 """POST /v1/auth/token, /v1/auth/token/refresh and /v1/auth/logout."""
 
-import threading
-
 import pytest
-from django.db import connection
 from rest_framework.test import APIClient
 
 from accounts.models import RevokedRefreshToken
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
-from conftest import bearer
+from conftest import bearer, run_in_threads
 
 pytestmark = pytest.mark.django_db
 
@@ -145,22 +142,8 @@ def test_refresh_for_a_deactivated_user_is_401(api_client, user, pair):
 def test_two_concurrent_refreshes_of_one_token_let_exactly_one_succeed():
     user = UserFactory()
     token = obtain(APIClient(), user.email).json()["data"]["refresh"]
-    barrier = threading.Barrier(2)
     statuses: list[int] = []
-
-    def send() -> None:
-        try:
-            client = APIClient()
-            barrier.wait(timeout=5)
-            statuses.append(refresh(client, token).status_code)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=send) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=20)
+    run_in_threads(2, lambda _: statuses.append(refresh(APIClient(), token).status_code), timeout=20)
 
     assert sorted(statuses) == [200, 401]
 

@@ -1,11 +1,10 @@
 """Reviews: opened in the caller's transaction, closed once through the registered handler."""
 
-import threading
-
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 
 from accounts.models import AuditLogEntry
+from conftest import run_in_threads
 from fraud.errors import ReviewAlreadyClosed, ReviewHandlerMissing
 from fraud.models import AssessmentRecord, ListEntry, Review
 from fraud.services import _review_handlers, assess, assessment_record, review_close, review_open
@@ -135,23 +134,15 @@ def test_a_failing_handler_rolls_the_close_back(user, other_user, elevated, paym
 @pytest.mark.django_db(transaction=True)
 def test_two_operators_closing_at_once_close_it_exactly_once(user, other_user, elevated, payment_handler):
     review = open_review(user, elevated[1])
-    barrier = threading.Barrier(2)
     outcomes = []
 
-    def close(approve: bool):
-        barrier.wait()
+    def close(index: int):
         try:
-            review_close(review=Review.objects.get(pk=review.pk), approve=approve, actor=other_user)
+            review_close(review=Review.objects.get(pk=review.pk), approve=index == 0, actor=other_user)
             outcomes.append("closed")
         except ReviewAlreadyClosed:
             outcomes.append("already closed")
-        finally:
-            connection.close()
 
-    threads = [threading.Thread(target=close, args=(flag,)) for flag in (True, False)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_in_threads(2, close)
     assert sorted(outcomes) == ["already closed", "closed"]
     assert len(payment_handler.approved) + len(payment_handler.rejected) == 1

@@ -1,18 +1,15 @@
 """Velocity counters under concurrency, against real Redis."""
 
-import threading
-
 import pytest
 
+from conftest import run_in_threads
 from fraud.velocity import velocity_read, velocity_write
 
 
 def test_concurrent_attempts_are_all_counted_exactly(db):
     threads_count, per_thread = 16, 25
-    barrier = threading.Barrier(threads_count)
 
     def attempt(thread_index: int):
-        barrier.wait()
         for number in range(per_thread):
             velocity_write(
                 user_id=42,
@@ -22,11 +19,7 @@ def test_concurrent_attempts_are_all_counted_exactly(db):
                 declined=number % 5 == 0,
             )
 
-    threads = [threading.Thread(target=attempt, args=(index,)) for index in range(threads_count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_in_threads(threads_count, attempt)
     snapshot = velocity_read(user_id=42, card_fingerprint="fp_0", ip="192.0.2.1")
     total = threads_count * per_thread
     assert snapshot.counters["user_attempts_1m"] == total

@@ -10,6 +10,7 @@ import threading
 import pytest
 from django.db import connection
 
+from conftest import run_in_threads
 from ledger.errors import AlreadyReversed, InsufficientFunds
 from ledger.models import Account, JournalEntry
 from ledger.reconciliation import reconcile
@@ -21,28 +22,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL"),
 ]
-
-
-def _run_threads(count: int, target) -> list[BaseException]:
-    errors: list[BaseException] = []
-    barrier = threading.Barrier(count)
-
-    def run(index: int) -> None:
-        try:
-            barrier.wait()
-            target(index)
-        except BaseException as error:  # noqa: BLE001 - reported to the test below
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(index,)) for index in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a thread is stuck (deadlock?)"
-    return errors
 
 
 def test_concurrent_random_transfers_conserve_money_and_never_overdraw():
@@ -65,7 +44,7 @@ def test_concurrent_random_transfers_conserve_money_and_never_overdraw():
             with lock:
                 outcomes[outcome] += 1
 
-    errors = _run_threads(8, transfer_randomly)
+    errors = run_in_threads(8, transfer_randomly, return_errors=True)
 
     assert errors == []
     balances = list(Account.objects.filter(pk__in=[w.pk for w in wallets]).values_list("balance", flat=True))
@@ -88,7 +67,7 @@ def test_two_threads_locking_the_same_pair_in_opposite_order_do_not_deadlock():
             # the pair in opposite orders and PostgreSQL would abort one with a deadlock.
             post_entry(lines=[debit(source, 1), credit(target, 1)], kind="transfer")
 
-    errors = _run_threads(2, ping_pong)
+    errors = run_in_threads(2, ping_pong, return_errors=True)
 
     assert errors == []
     alice.refresh_from_db()
@@ -108,7 +87,7 @@ def test_concurrent_reversals_of_one_entry_post_exactly_one():
         except AlreadyReversed:
             refused.append(index)
 
-    errors = _run_threads(6, reverse)
+    errors = run_in_threads(6, reverse, return_errors=True)
 
     assert errors == []
     assert JournalEntry.objects.filter(reverses=entry).count() == 1

@@ -4,13 +4,9 @@ Transactional test cases (`transaction=True`): every request commits for real, s
 taken by the services are what keeps the totals right.
 """
 
-import threading
-
 import pytest
-from django.db import connection
-from rest_framework.test import APIClient
 
-from conftest import bearer
+from conftest import client_for, run_in_threads
 from payments.models import PaymentIntent, Refund
 from payments.tests.conftest import create_intent
 from wallets.tests.factories import available_balance, fund
@@ -20,22 +16,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def race(user, count: int, request) -> list[int]:
     statuses: list[int] = []
-    barrier = threading.Barrier(count)
-
-    def run(index: int) -> None:
-        try:
-            client = APIClient()
-            client.credentials(HTTP_AUTHORIZATION=bearer(user))
-            barrier.wait()
-            statuses.append(request(client, index).status_code)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(index,)) for index in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_in_threads(count, lambda index: statuses.append(request(client_for(user), index).status_code))
     return sorted(statuses)
 
 

@@ -4,15 +4,12 @@ Requests go through a test-only view whose effect is one audit-log row per execu
 """
 
 import hashlib
-import threading
 
 import orjson
 import pytest
 from django.apps import apps
-from django.db import connection
-from rest_framework.test import APIClient
 
-from conftest import bearer
+from conftest import client_for, run_in_threads
 from payments_platform.models import IdempotencyKey
 from payments_platform.tests.urls import EFFECT_ACTION
 
@@ -161,23 +158,12 @@ def test_two_requests_with_the_same_key_at_the_same_moment_have_exactly_one_effe
 
     The second blocks on the key's unique index, then replays the committed response.
     """
-    barrier = threading.Barrier(2)
     responses = [None, None]
 
     def send(index: int) -> None:
-        try:
-            client = APIClient()
-            client.credentials(HTTP_AUTHORIZATION=bearer(user))
-            barrier.wait(timeout=5)
-            responses[index] = post(client, {"note": "race", "delay": 0.5}, key="race-key")
-        finally:
-            connection.close()
+        responses[index] = post(client_for(user), {"note": "race", "delay": 0.5}, key="race-key")
 
-    threads = [threading.Thread(target=send, args=(i,)) for i in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=20)
+    run_in_threads(2, send, timeout=20)
 
     assert [r.status_code for r in responses] == [201, 201]
     assert responses[0].json()["data"] == responses[1].json()["data"]

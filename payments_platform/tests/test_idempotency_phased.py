@@ -4,16 +4,14 @@ The key is committed as "in progress" before the view runs; the view commits its
 the response is stored afterwards (or the key deleted on 400/5xx).
 """
 
-import threading
 from datetime import timedelta
 
 import pytest
 from django.apps import apps
 from django.db import OperationalError, connection
 from django.utils import timezone
-from rest_framework.test import APIClient
 
-from conftest import bearer
+from conftest import client_for, run_in_threads
 from payments_platform.api.idempotency import fingerprint
 from payments_platform.models import IdempotencyKey
 from payments_platform.tests.urls import EFFECT_ACTION
@@ -93,23 +91,12 @@ def test_phased_key_left_in_progress_by_a_crash_is_taken_over_once_stale(auth_cl
 @pytest.mark.django_db(transaction=True)
 def test_phased_concurrent_requests_with_one_key_have_exactly_one_effect(user):
     """The first request holds the key for 0.5 s; the second is told the key is in use."""
-    barrier = threading.Barrier(2)
     responses = [None, None]
 
     def send(index: int) -> None:
-        try:
-            client = APIClient()
-            client.credentials(HTTP_AUTHORIZATION=bearer(user))
-            barrier.wait(timeout=5)
-            responses[index] = post(client, {"note": "race", "delay": 0.5}, key="race-key")
-        finally:
-            connection.close()
+        responses[index] = post(client_for(user), {"note": "race", "delay": 0.5}, key="race-key")
 
-    threads = [threading.Thread(target=send, args=(i,)) for i in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=20)
+    run_in_threads(2, send, timeout=20)
 
     assert sorted(r.status_code for r in responses) == [201, 409]
     assert effect_count() == 1

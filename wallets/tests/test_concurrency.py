@@ -12,39 +12,15 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
 from rest_framework.test import APIClient
 
-from conftest import bearer
+from conftest import bearer, run_in_threads
 from fraud.velocity import velocity_read
 from ledger.models import Account, JournalEntry
 from wallets.models import BalanceTransaction, Transfer
 from wallets.tests.factories import WalletFactory, available_balance, pending_balance
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def client_for(user) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=bearer(user))
-    return client
-
-
-def run_threads(count: int, target) -> None:
-    barrier = threading.Barrier(count)
-
-    def body(index: int) -> None:
-        try:
-            barrier.wait()
-            target(index)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=body, args=(index,)) for index in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
 
 
 def test_twenty_simultaneous_transfers_of_10_from_a_wallet_of_100_exactly_ten_succeed():
@@ -63,7 +39,7 @@ def test_twenty_simultaneous_transfers_of_10_from_a_wallet_of_100_exactly_ten_su
         with lock:
             results.append((response.status_code, error and error["code"]))
 
-    run_threads(20, send)
+    run_in_threads(20, send)
 
     assert Counter(results) == {(201, None): 10, (400, "balance_insufficient"): 10}
     assert available_balance(source) == 0
@@ -102,7 +78,7 @@ def test_random_transfers_among_ten_wallets_from_sixteen_threads_keep_the_books_
                 if response.status_code == 201:
                     succeeded[payload["data"]["id"]] = payload["data"]
 
-    run_threads(16, trader)
+    run_in_threads(16, trader)
 
     # Fraud screening may block a burst (nothing written) or hold a transfer for review (the
     # amount waits in the recipient's pending account): both keep the books exact.
@@ -153,7 +129,7 @@ def test_ten_simultaneous_requests_with_the_same_idempotency_key_have_one_effect
         with lock:
             responses.append(response)
 
-    run_threads(10, send)
+    run_in_threads(10, send)
 
     assert Transfer.objects.count() == 1
     assert JournalEntry.objects.filter(kind="transfer").count() == 1
@@ -183,7 +159,7 @@ def test_ten_simultaneous_transfers_are_each_counted_once_in_the_senders_velocit
         with lock:
             codes.append(response.status_code)
 
-    run_threads(10, send)
+    run_in_threads(10, send)
 
     snapshot = velocity_read(user_id=source.user_id, card_fingerprint=None, ip="127.0.0.1")
     assert len(codes) == 10

@@ -6,9 +6,9 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
 from django.utils import timezone
 
+from conftest import run_in_threads
 from ledger.models import JournalEntry, Posting
 from ledger.services import system_account
 from wallets.models import BalanceTransaction, Payout
@@ -141,22 +141,13 @@ def test_concurrent_processors_settle_each_payout_exactly_once():
     ]
     settled: list[str] = []
     lock = threading.Lock()
-    barrier = threading.Barrier(4)
 
-    def processor():
-        try:
-            barrier.wait()
-            while (payout := payout_settle_next(due_by=None)) is not None:
-                with lock:
-                    settled.append(payout.public_id)
-        finally:
-            connection.close()
+    def processor(_index: int):
+        while (payout := payout_settle_next(due_by=None)) is not None:
+            with lock:
+                settled.append(payout.public_id)
 
-    threads = [threading.Thread(target=processor) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_in_threads(4, processor)
 
     assert sorted(settled) == sorted(p.public_id for p in payouts)
     assert JournalEntry.objects.filter(kind__in=["payout_paid", "payout_reversal"]).count() == len(payouts)
