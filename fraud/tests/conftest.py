@@ -6,9 +6,10 @@ from dataclasses import replace
 import pytest
 from django.utils import timezone
 
-from fraud import scoring, velocity
+from fraud import velocity
 from fraud.assessment import RiskContext
 from fraud.services import _review_handlers, register_review_handler
+from fraud.tests.support import fresh_fraud_state
 
 CLOSED_PORT_REDIS_URL = "redis://127.0.0.1:1/0"
 
@@ -16,26 +17,11 @@ CLOSED_PORT_REDIS_URL = "redis://127.0.0.1:1/0"
 @pytest.fixture(autouse=True)
 def _fresh_fraud_state(settings):
     """Each test starts with no velocity counters, no cached model or rules and no registered handlers."""
-    settings.FRAUD_RULES_CACHE_SECONDS = 0
-    velocity.reset_clients()
-    scoring.forget_active_model()
-    _wipe_velocity_keys()
     handlers = dict(_review_handlers)
-    yield
+    with fresh_fraud_state(settings):
+        yield
     _review_handlers.clear()
     _review_handlers.update(handlers)
-    velocity.reset_clients()
-    scoring.forget_active_model()
-
-
-def _wipe_velocity_keys() -> None:
-    try:
-        client = velocity._client().redis
-    except velocity.VelocityUnavailable:
-        return
-    keys = list(client.scan_iter(match="fraud:*", count=1000))
-    if keys:
-        client.delete(*keys)
 
 
 @pytest.fixture

@@ -3,8 +3,7 @@ a clean fraud state (no velocity counters, no cached rules or model) for every t
 
 import pytest
 
-from fraud import scoring, velocity
-from fraud.assessment import forget_rules
+from fraud.tests.support import fresh_fraud_state
 from payments.tests.factories import payment_method
 from wallets.tests.factories import WalletFactory
 
@@ -26,29 +25,11 @@ def _instant_connectors(settings):
     settings.PLATFORM_FEE_FIXED = 30
 
 
-def wipe_velocity_keys() -> None:
-    """Delete every fraud velocity counter in this test run's Redis (the test cards share fingerprints)."""
-    try:
-        client = velocity._client().redis
-    except velocity.VelocityUnavailable:
-        return
-    keys = list(client.scan_iter(match="fraud:*", count=1000))
-    if keys:
-        client.delete(*keys)
-
-
 @pytest.fixture(autouse=True)
 def _fresh_fraud_state(settings):
     """Every confirm is screened: start each test with no velocity counters and no cached rules or model."""
-    settings.FRAUD_RULES_CACHE_SECONDS = 0
-    velocity.reset_clients()
-    forget_rules()
-    scoring.forget_active_model()
-    wipe_velocity_keys()
-    yield
-    velocity.reset_clients()
-    forget_rules()
-    scoring.forget_active_model()
+    with fresh_fraud_state(settings):
+        yield
 
 
 @pytest.fixture
