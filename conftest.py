@@ -10,6 +10,8 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.tests.factories import UserFactory
 
+pytest_plugins = ["webhooks.tests.ssrf_fixtures"]
+
 
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):

@@ -7,36 +7,12 @@ addresses, and the same refusals through the API (create and update), with DNS a
 that point a public-looking name at each class.
 """
 
-import socket
-
 import pytest
 
 from webhooks import ssrf
 from webhooks.errors import WebhookUrlInvalid
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _private_urls_refused(settings):
-    settings.WEBHOOK_ALLOW_PRIVATE_URLS = False
-
-
-@pytest.fixture
-def fake_dns(monkeypatch):
-    answers: dict[str, list[str]] = {}
-    real_getaddrinfo = socket.getaddrinfo
-
-    def getaddrinfo(host, port, *args, **kwargs):
-        if host in answers:
-            return [
-                (socket.AF_INET6 if ":" in ip else socket.AF_INET, socket.SOCK_STREAM, 6, "", (ip, port))
-                for ip in answers[host]
-            ]
-        return real_getaddrinfo(host, port, *args, **kwargs)
-
-    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
-    return answers
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_urls_refused")]
 
 
 REFUSED_LITERALS = [

@@ -1,7 +1,5 @@
 """SSRF: which webhook URLs are refused, at creation and again at delivery (after DNS resolution)."""
 
-import socket
-
 import pytest
 
 from webhooks import ssrf
@@ -9,28 +7,7 @@ from webhooks.errors import WebhookUrlInvalid
 from webhooks.sender import Sender
 from webhooks.tests.receiver import Receiver
 
-
-@pytest.fixture(autouse=True)
-def _private_urls_refused(settings):
-    settings.WEBHOOK_ALLOW_PRIVATE_URLS = False
-
-
-@pytest.fixture
-def fake_dns(monkeypatch):
-    """Answers for made-up names from a table; the real resolver for everything else."""
-    answers: dict[str, list[str]] = {}
-    real_getaddrinfo = socket.getaddrinfo
-
-    def getaddrinfo(host, port, *args, **kwargs):
-        if host in answers:
-            return [
-                (socket.AF_INET6 if ":" in ip else socket.AF_INET, socket.SOCK_STREAM, 6, "", (ip, port))
-                for ip in answers[host]
-            ]
-        return real_getaddrinfo(host, port, *args, **kwargs)
-
-    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
-    return answers
+pytestmark = pytest.mark.usefixtures("private_urls_refused")
 
 
 @pytest.mark.parametrize(
