@@ -1,7 +1,8 @@
 """The fraud app's settings, each read from Django settings with a default.
 
-Only `FRAUD_CHECKS` and `FRAUD_REDIS_URL` are set in `payments_platform/settings.py`;
-every other value has a default here that a project may override in its settings module.
+Every value has a default here that a project may override in its settings module;
+`payments_platform/settings.py` reads `FRAUD_CHECKS` (when set) and `FRAUD_REDIS_URL` from the
+environment.
 """
 
 from django.conf import settings

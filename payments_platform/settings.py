@@ -221,23 +221,11 @@ NATS_SUBJECT_PREFIX = env.str("NATS_SUBJECT_PREFIX", default="payments.events")
 
 # --- Fraud ------------------------------------------------------------------------
 # The checks every assessment runs, in order (dotted paths to `check(context, signals)`);
-# a deployment appends its own. `fraud.checks.test_cards` recognises the simulator's test
-# cards: drop it in production. Other fraud settings and their defaults: fraud/conf.py.
-
-FRAUD_CHECKS = env.list(
-    "FRAUD_CHECKS",
-    default=[
-        "fraud.checks.lists",
-        "fraud.checks.velocity",
-        "fraud.checks.amount_anomaly",
-        "fraud.checks.new_account_large_amount",
-        "fraud.checks.card_ip_country_mismatch",
-        "fraud.checks.distinct_cards",
-        "fraud.checks.repeated_declines",
-        "fraud.checks.test_cards",
-        "fraud.checks.ml_score",
-    ],
-)
+# a deployment appends its own. The default list is `fraud.conf.DEFAULT_CHECKS`; its
+# `fraud.checks.test_cards` recognises the simulator's test cards: drop it in production.
+# Other fraud settings and their defaults: fraud/conf.py.
+if env.str("FRAUD_CHECKS", default=""):  # unset: fraud.conf.DEFAULT_CHECKS
+    FRAUD_CHECKS = env.list("FRAUD_CHECKS")
 FRAUD_REDIS_URL = env.str("FRAUD_REDIS_URL", default=REDIS_URL)
 FRAUD_RULES_CACHE_SECONDS = env.float("FRAUD_RULES_CACHE_SECONDS", default=5.0)
 FRAUD_MODEL_CACHE_SECONDS = env.float("FRAUD_MODEL_CACHE_SECONDS", default=30.0)

@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from fraud import conf
 from fraud.services import allowlist_add, assess, blocklist_add, velocity_record
 
 
@@ -155,13 +156,13 @@ def test_ml_score_uses_the_builtin_model_until_one_is_trained(make_context):
 
 @pytest.mark.django_db
 def test_a_deployment_adds_its_own_check_through_settings(make_context, settings):
-    settings.FRAUD_CHECKS = [*settings.FRAUD_CHECKS, "fraud.tests.custom_checks.vip_email"]
+    settings.FRAUD_CHECKS = [*conf.checks(), "fraud.tests.custom_checks.vip_email"]
     assert signals_of(make_context(email="boss@vip.example"))["vip"] is True
 
 
 @pytest.mark.django_db
 def test_a_failing_custom_check_is_named_missing_and_the_assessment_completes(make_context, settings):
-    settings.FRAUD_CHECKS = [*settings.FRAUD_CHECKS, "fraud.tests.custom_checks.broken"]
+    settings.FRAUD_CHECKS = [*conf.checks(), "fraud.tests.custom_checks.broken"]
     assessment = assess(context=make_context())
     assert assessment.signals["missing"] == ["broken"]
     assert assessment.outcome_type == "authorized"
