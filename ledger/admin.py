@@ -10,7 +10,7 @@ from django.utils.html import format_html
 
 from ledger.models import Account, JournalEntry, Posting
 from ledger.services import journal_entry_reverse
-from payments_platform.admin import ReadOnlyAdmin
+from payments_platform.admin import ReadOnlyAdmin, ReadOnlyInline
 from payments_platform.api.errors import APIError
 
 
@@ -33,22 +33,11 @@ class AccountAdmin(ReadOnlyAdmin):
         return format_html('<a href="{}">statement</a>', url)
 
 
-class PostingInline(admin.TabularInline):
+class PostingInline(ReadOnlyInline):
     model = Posting
     fields = ["account_link", "amount", "currency", "balance_after", "created"]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
     show_change_link = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("account")

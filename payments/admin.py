@@ -3,7 +3,7 @@
 from django.contrib import admin
 
 from payments.models import PaymentAttempt, PaymentIntent, PaymentMethod, Refund, SettlementRecord
-from payments_platform.admin import ReadOnlyAdmin
+from payments_platform.admin import ReadOnlyAdmin, ReadOnlyInline
 
 
 @admin.register(PaymentMethod)
@@ -14,10 +14,8 @@ class PaymentMethodAdmin(ReadOnlyAdmin):
     exclude = ["vault_token"]
 
 
-class PaymentAttemptInline(admin.TabularInline):
+class PaymentAttemptInline(ReadOnlyInline):
     model = PaymentAttempt
-    extra = 0
-    can_delete = False
     fields = [
         "attempt_number",
         "connector",
@@ -30,12 +28,6 @@ class PaymentAttemptInline(admin.TabularInline):
     ]
     readonly_fields = fields
     ordering = ["attempt_number"]
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(PaymentIntent)

@@ -3,7 +3,7 @@
 from django.contrib import admin
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class _NoWrites:
     """No add, change or delete, for superusers too: the rows are a record."""
 
     def has_add_permission(self, request, obj=None) -> bool:
@@ -14,3 +14,14 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+class ReadOnlyAdmin(_NoWrites, admin.ModelAdmin):
+    """A model admin that only shows its rows."""
+
+
+class ReadOnlyInline(_NoWrites, admin.TabularInline):
+    """A tabular inline that only lists the related rows: no blank forms, no delete boxes."""
+
+    extra = 0
+    can_delete = False

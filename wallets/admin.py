@@ -7,7 +7,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 
 from ledger.models import Account
-from payments_platform.admin import ReadOnlyAdmin
+from payments_platform.admin import ReadOnlyAdmin, ReadOnlyInline
 from wallets.models import BalanceTransaction, Payout, Transfer, Wallet
 from wallets.selectors import wallets_with_balances
 
@@ -25,21 +25,13 @@ def _account_links(account: Account) -> str:
     return format_html('<a href="{}">{}</a> (<a href="{}">postings</a>)', change, account.code, postings)
 
 
-class BalanceTransactionInline(admin.TabularInline):
+class BalanceTransactionInline(ReadOnlyInline):
     model = BalanceTransaction
     fields = ["public_id", "type", "amount", "balance_after", "source", "description", "created"]
     readonly_fields = fields
     ordering = ["-id"]
-    extra = 0
     max_num = 0
-    can_delete = False
     show_change_link = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
 
     def get_queryset(self, request):
         return super().get_queryset(request).order_by("-id")

@@ -2,7 +2,7 @@
 
 from django.contrib import admin, messages
 
-from payments_platform.admin import ReadOnlyAdmin
+from payments_platform.admin import ReadOnlyAdmin, ReadOnlyInline
 from webhooks import services
 from webhooks.errors import NoMatchingWebhookEndpoints
 from webhooks.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
@@ -34,16 +34,11 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
         return False  # created through the API, which generates and shows the secret once
 
 
-class DeliveryInline(admin.TabularInline):
+class DeliveryInline(ReadOnlyInline):
     model = WebhookDelivery
     fields = ["public_id", "endpoint", "status", "attempt_count", "next_attempt_at", "last_attempt_at"]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
     show_change_link = True
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Event)
@@ -67,15 +62,10 @@ class EventAdmin(ReadOnlyAdmin):
         self.message_user(request, f"Queued {queued} delivery(ies).", messages.SUCCESS)
 
 
-class AttemptInline(admin.TabularInline):
+class AttemptInline(ReadOnlyInline):
     model = WebhookAttempt
     fields = ["attempt_number", "status_code", "latency_ms", "error", "response_body", "succeeded", "created"]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(WebhookDelivery)
