@@ -37,25 +37,22 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.support import create_database, drive_http, free_port, start_gunicorn  # noqa: E402 - after the path setup
+from benchmarks.support import (  # noqa: E402 - after the path setup
+    benchmark_environment,
+    create_database,
+    drive_http,
+    free_port,
+    luhn_complete,
+    percentile,
+    start_gunicorn,
+)
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "payments_platform.settings")
-os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/pp_payments_bench")
-os.environ.setdefault("SECRET_KEY", "benchmark-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz")
-os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/7")
-os.environ["DEBUG"] = "false"
-os.environ["HTTPS_ONLY"] = "false"
-os.environ.setdefault("LOG_LEVEL", "WARNING")
+benchmark_environment(database="pp_payments_bench", redis_db=7)
 
 
 def _card_number(index: int) -> str:
     """A Luhn-valid visa number per user: one card on many accounts is a fraud signal (stolen card)."""
-    body = f"424242{index:09d}"
-    total = 0
-    for position, digit in enumerate(reversed(body)):
-        value = int(digit) * (2 if position % 2 == 0 else 1)
-        total += value - 9 if value > 9 else value
-    return body + str((10 - total % 10) % 10)
+    return luhn_complete(f"424242{index:09d}")
 
 
 def _seed(count: int):
@@ -101,13 +98,6 @@ def _drive_api(base_url: str, seeded, clients: int, seconds: float, warmup: floa
         )
 
     return drive_http(base_url, clients=clients, seconds=seconds, warmup=warmup, request=request)
-
-
-def _percentile(sorted_values: list[float], fraction: float) -> float:
-    if not sorted_values:
-        return float("nan")
-    index = min(len(sorted_values) - 1, max(0, round(fraction * len(sorted_values)) - 1))
-    return sorted_values[index]
 
 
 def _settlement(rows: int, seeded) -> None:
@@ -203,7 +193,7 @@ def main() -> None:
     succeeded = PaymentIntent.objects.filter(public_id__in=ids, status="succeeded").count()
     print(f"\nPOST /v1/payment_intents (confirm: true), {args.clients} clients, {args.seconds:.0f} s:")
     print(f"  {len(latencies) / args.seconds:,.0f} payments/s ({len(latencies):,} succeeded; statuses {statuses})")
-    p50, p95, p99 = (_percentile(latencies, fraction) * 1000 for fraction in (0.50, 0.95, 0.99))
+    p50, p95, p99 = (percentile(latencies, fraction) * 1000 for fraction in (0.50, 0.95, 0.99))
     print(f"  latency p50 {p50:.1f} ms, p95 {p95:.1f} ms, p99 {p99:.1f} ms")
     print(f"  every 201 is a succeeded intent in the database: {succeeded == len(ids)} ({succeeded:,}/{len(ids):,})")
     if args.settlement_rows:

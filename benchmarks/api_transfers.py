@@ -37,15 +37,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.support import create_database, drive_http, free_port, start_gunicorn  # noqa: E402 - after the path setup
+from benchmarks.support import (  # noqa: E402 - after the path setup
+    benchmark_environment,
+    create_database,
+    drive_http,
+    free_port,
+    percentile,
+    start_gunicorn,
+)
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "payments_platform.settings")
-os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/pp_transfers_bench")
-os.environ.setdefault("SECRET_KEY", "benchmark-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz")
-os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/5")
-os.environ["DEBUG"] = "false"
-os.environ["HTTPS_ONLY"] = "false"
-os.environ.setdefault("LOG_LEVEL", "WARNING")
+benchmark_environment(database="pp_transfers_bench", redis_db=5)
 
 FUNDING = 10**10  # per wallet: far more than any run can move
 
@@ -141,13 +142,6 @@ def _transfer_create_work(rng, seeded) -> None:
     )
 
 
-def _percentile(sorted_values: list[float], fraction: float) -> float:
-    if not sorted_values:
-        return float("nan")
-    index = min(len(sorted_values) - 1, max(0, round(fraction * len(sorted_values)) - 1))
-    return sorted_values[index]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=10.0, help="Measured duration of each run (default 10).")
@@ -190,7 +184,7 @@ def main() -> None:
     stored = Transfer.objects.filter(public_id__in=transfer_ids).count()
     print(f"\nAPI  POST /v1/transfers over HTTP (gunicorn, {args.workers} workers, {args.clients} clients)")
     print(f"  transfers/s      {api_rate:10.1f}   ({len(latencies)} succeeded in {args.seconds:g} s)")
-    p50, p95, p99 = (_percentile(latencies, fraction) * 1000 for fraction in (0.50, 0.95, 0.99))
+    p50, p95, p99 = (percentile(latencies, fraction) * 1000 for fraction in (0.50, 0.95, 0.99))
     mean = statistics.fmean(latencies or [0]) * 1000
     print(f"  latency ms       p50 {p50:.1f}   p95 {p95:.1f}   p99 {p99:.1f}   mean {mean:.1f}")
     print(f"  responses        {dict(sorted(statuses.items()))}")

@@ -30,29 +30,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/pp_fraud_bench")
-os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/6")
-os.environ.setdefault("SECRET_KEY", "benchmark-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz")
-os.environ.setdefault("DEBUG", "false")
-os.environ.setdefault("HTTPS_ONLY", "false")
-os.environ.setdefault("LOG_LEVEL", "WARNING")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "payments_platform.settings")
+from benchmarks.support import benchmark_environment, create_database, percentile  # noqa: E402 - after the path setup
 
-
-def ensure_database(url: str) -> None:
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    admin_url = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin_url, autocommit=True) as connection:
-        exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if not exists:
-            connection.execute(f'CREATE DATABASE "{name}"')
-
-
-def percentile(samples: list[float], fraction: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+benchmark_environment(database="pp_fraud_bench", redis_db=6)
 
 
 def report(label: str, samples: list[float]) -> None:
@@ -69,7 +49,7 @@ def main() -> None:
     parser.add_argument("--confirms", type=int, default=1500, help="Confirms per mode (0: skip that part).")
     arguments = parser.parse_args()
 
-    ensure_database(os.environ["DATABASE_URL"])
+    create_database()
     import django
 
     django.setup()
@@ -170,6 +150,7 @@ def confirm_overhead(confirms: int) -> None:
     from django.utils import timezone
 
     from accounts.models import User
+    from fraud import conf as fraud_conf
     from fraud.assessment import Assessment
     from fraud.services import allowlist_add
     from payments.services import intents
@@ -194,7 +175,7 @@ def confirm_overhead(confirms: int) -> None:
         allowlist_add(list_kind="card_fingerprint", value=method.fingerprint, reason="benchmark")
         payers.append((user, wallet.public_id, method.public_id))
     authorized = Assessment("authorized", "normal", 0, [], None, {})
-    default_checks = list(settings.FRAUD_CHECKS)
+    default_checks = fraud_conf.checks()
 
     def off():
         return mock.patch.multiple(

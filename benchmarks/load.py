@@ -50,17 +50,14 @@ sys.path[:0] = [str(ROOT), str(ROOT / "scripts" / "chaos")]
 
 from stack import Stack, log  # noqa: E402
 
+from benchmarks.support import luhn_complete, percentile  # noqa: E402
+
 PASSWORD = "load-test-Passw0rd!-not-common"
 
 
 def card_number(rng: random.Random) -> str:
     """A Luhn-valid visa number of its own per user (a card shared across accounts is a fraud signal)."""
-    digits = [4, 2, 4, 2, *(rng.randrange(10) for _ in range(11))]
-    total = 0
-    for index, digit in enumerate(reversed(digits)):
-        doubled = digit * 2 if index % 2 == 0 else digit
-        total += doubled - 9 if doubled > 9 else doubled
-    return "".join(map(str, digits)) + str((10 - total % 10) % 10)
+    return luhn_complete("4242" + "".join(str(rng.randrange(10)) for _ in range(11)))
 
 
 def card(rng: random.Random) -> dict:
@@ -79,13 +76,6 @@ DEFAULT_MIX = {
     "list_events": 18,
 }
 WRITE_KINDS = ("user", "wallet", "payment_method", "webhook_endpoint", "payment_intent", "transfer", "refund", "payout")
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))]
 
 
 @dataclass

@@ -1,4 +1,5 @@
-"""What the benchmark scripts share: their own database, a free port, gunicorn under production settings."""
+"""What the benchmark scripts share: their environment and database, a free port, gunicorn under
+production settings, percentiles and test card numbers."""
 
 import os
 import socket
@@ -7,6 +8,35 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+BENCHMARK_SECRET_KEY = "benchmark-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz"
+
+
+def benchmark_environment(*, database: str, redis_db: int | None = None) -> None:
+    """Production-like settings for this process and the gunicorn it starts (DEBUG off, plain HTTP,
+    warnings only), on the benchmark's own database and Redis db unless the environment names them."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "payments_platform.settings")
+    os.environ.setdefault("DATABASE_URL", f"postgres://postgres@127.0.0.1:5432/{database}")
+    if redis_db is not None:
+        os.environ.setdefault("REDIS_URL", f"redis://127.0.0.1:6379/{redis_db}")
+    os.environ.setdefault("SECRET_KEY", BENCHMARK_SECRET_KEY)
+    os.environ["DEBUG"] = "false"
+    os.environ["HTTPS_ONLY"] = "false"
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    """The nearest-rank percentile of `values` (NaN when there are none)."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))]
+
+
+def luhn_complete(body: str) -> str:
+    """`body` and the check digit that makes it a valid card number (payments.cards.luhn_valid)."""
+    from payments.cards import luhn_valid
+
+    return next(body + digit for digit in "0123456789" if luhn_valid(body + digit))
 
 
 def create_database() -> None:

@@ -26,13 +26,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.support import create_database  # noqa: E402 - after the path setup
+from benchmarks.support import benchmark_environment, create_database  # noqa: E402 - after the path setup
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "payments_platform.settings")
-os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/pp_webhooks_bench")
-os.environ.setdefault("SECRET_KEY", "benchmark-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz")
-os.environ.setdefault("HTTPS_ONLY", "false")
-os.environ.setdefault("LOG_LEVEL", "WARNING")
+benchmark_environment(database="pp_webhooks_bench")
 os.environ["WEBHOOK_ALLOW_PRIVATE_URLS"] = "true"
 
 
