@@ -118,6 +118,22 @@ CHECKS: tuple[Check, ...] = (
 )
 
 
+# Checks other apps add (`register_check`, from their AppConfig.ready): the ledger knows nothing
+# of wallets or disputes, but reconciles them with everything else, in the same snapshot.
+_REGISTERED: list[Check] = []
+
+
+def register_check(check: Check) -> None:
+    """Add `check` to those `reconcile` runs (once per name: a second registration replaces the first)."""
+    _REGISTERED[:] = [existing for existing in _REGISTERED if existing.name != check.name]
+    _REGISTERED.append(check)
+
+
+def all_checks() -> tuple[Check, ...]:
+    """The ledger's own checks, then the registered ones."""
+    return CHECKS + tuple(_REGISTERED)
+
+
 @dataclass
 class CheckResult:
     name: str
@@ -172,7 +188,7 @@ def reconcile(*, limit: int = 100, on_start: Callable[[Check], None] | None = No
         else:
             own_transaction = False
     try:
-        for check in CHECKS:
+        for check in all_checks():
             if on_start is not None:
                 on_start(check)
             yield run_check(check, limit=limit)

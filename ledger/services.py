@@ -5,7 +5,7 @@ See `ledger.models` for the sign convention: a line's amount is signed, + debit 
 
 import json
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
@@ -110,20 +110,59 @@ _LOCK_SELECT = f"SELECT id, type, currency, allow_negative, balance FROM {Accoun
 _LOCK_SQL = _LOCK_SELECT + " WHERE id IN ({placeholders}) ORDER BY id"
 # One statement text for any number of accounts, so PostgreSQL prepares it once per connection.
 _LOCK_SQL_POSTGRESQL = _LOCK_SELECT + " WHERE id = ANY(%s::bigint[]) ORDER BY id FOR UPDATE"
+# The same lock, plus accounts named by code (those that exist), for `post_entry(complete=...)`.
+_LOCK_BY_CODE_SELECT = (
+    f"SELECT id, type, currency, allow_negative, balance, code, public_id FROM {Account._meta.db_table}"  # noqa: S608
+)
+_LOCK_BY_CODE_SQL_POSTGRESQL = (
+    _LOCK_BY_CODE_SELECT + " WHERE id = ANY(%s::bigint[]) OR code = ANY(%s::varchar[]) ORDER BY id FOR UPDATE"
+)
+_LOCK_BY_CODE_SQL = _LOCK_BY_CODE_SELECT + " WHERE id IN ({placeholders}) OR code IN ({codes}) ORDER BY id"
 
 
-def _lock_accounts(cursor: CursorWrapper, pks: list[int]) -> dict[int, _LockedAccount]:
-    """SELECT ... FOR UPDATE the accounts, in primary-key order (no deadlocks).
+@dataclass(frozen=True)
+class LockedBalance:
+    """What a `complete` callback of `post_entry` sees of an account it asked for by code: read under its lock."""
+
+    pk: int
+    code: str
+    public_id: str
+    balance: int
+
+
+# complete(balances of the accounts asked for by code, by code) -> the extra lines of the entry
+CompleteLines = Callable[[dict[str, LockedBalance]], Sequence["Line"]]
+
+
+def _lock_accounts(
+    cursor: CursorWrapper, pks: list[int], codes: Sequence[str] = ()
+) -> tuple[dict[int, _LockedAccount], dict[str, LockedBalance]]:
+    """SELECT ... FOR UPDATE the accounts (and those of `codes` that exist), in primary-key order
+    (no deadlocks): one statement, so asking for accounts by code costs no extra round trip.
 
     Plain SQL rather than a queryset: this runs on every transfer, and compiling the
     queryset and building model instances cost more than the round trip itself.
     """
+    if not codes:
+        if cursor.db.vendor == "postgresql":
+            sql, params = _LOCK_SQL_POSTGRESQL, [pks]
+        else:
+            sql, params = _LOCK_SQL.format(placeholders=", ".join(["%s"] * len(pks))), pks
+        cursor.execute(sql, params)
+        return {row[0]: _LockedAccount(*row) for row in cursor.fetchall()}, {}
     if cursor.db.vendor == "postgresql":
-        sql, params = _LOCK_SQL_POSTGRESQL, [pks]
+        sql, params = _LOCK_BY_CODE_SQL_POSTGRESQL, [pks, list(codes)]
     else:
-        sql, params = _LOCK_SQL.format(placeholders=", ".join(["%s"] * len(pks))), pks
+        sql = _LOCK_BY_CODE_SQL.format(placeholders=", ".join(["%s"] * len(pks)), codes=", ".join(["%s"] * len(codes)))
+        params = [*pks, *codes]
     cursor.execute(sql, params)
-    return {row[0]: _LockedAccount(*row) for row in cursor.fetchall()}
+    locked, by_code = {}, {}
+    wanted = set(codes)
+    for row in cursor.fetchall():
+        locked[row[0]] = _LockedAccount(*row[:5])
+        if row[5] in wanted:
+            by_code[row[5]] = LockedBalance(pk=row[0], code=row[5], public_id=row[6], balance=row[4])
+    return locked, by_code
 
 
 def post_entry(
@@ -136,6 +175,8 @@ def post_entry(
     created_by=None,
     request_id: str = "",
     reverses: JournalEntry | None = None,
+    lock_codes: Sequence[str] = (),
+    complete: CompleteLines | None = None,
 ) -> JournalEntry:
     """Post one balanced journal entry and update the stored balances, atomically.
 
@@ -154,6 +195,12 @@ def post_entry(
     `Account` instances passed in `lines` have their `balance` refreshed to the new value, and
     the returned entry's `written_postings` lists the postings written, in the order of `lines`.
     Writes no event: the caller records its own in the same transaction.
+
+    `lock_codes` and `complete`: lines that depend on balances read under the lock. The accounts
+    of `lock_codes` that exist are locked with the others (one statement, primary-key order);
+    `complete(balances by code)` then returns extra lines, appended to `lines`, which may touch
+    only locked accounts. (Wallets repay a dispute debt from incoming money this way.) The
+    extra postings follow the others in `written_postings`.
     """
     pks = _validate_shape(lines)
     unique_pks = sorted(set(pks))
@@ -163,6 +210,8 @@ def post_entry(
         "lines": lines,
         "pks": pks,
         "unique_pks": unique_pks,
+        "lock_codes": tuple(lock_codes) if complete is not None else (),
+        "complete": complete,
         "entry": JournalEntry(
             kind=kind,
             description=description,
@@ -188,19 +237,49 @@ def post_entry(
 
 
 def _post_locked(
-    *, db: BaseDatabaseWrapper, lines: Sequence[Line], pks: list[int], unique_pks: list[int], entry: JournalEntry
+    *,
+    db: BaseDatabaseWrapper,
+    lines: Sequence[Line],
+    pks: list[int],
+    unique_pks: list[int],
+    entry: JournalEntry,
+    lock_codes: Sequence[str] = (),
+    complete: CompleteLines | None = None,
 ) -> tuple[JournalEntry, list[Posting], dict[int, int]]:
     """The body of `post_entry`, inside a transaction: lock, check, write (one cursor for both)."""
     with prepared_cursor(db) as cursor:
-        return _lock_check_write(cursor, lines=lines, pks=pks, unique_pks=unique_pks, entry=entry)
+        return _lock_check_write(
+            cursor,
+            lines=lines,
+            pks=pks,
+            unique_pks=unique_pks,
+            entry=entry,
+            lock_codes=lock_codes,
+            complete=complete,
+        )
 
 
 def _lock_check_write(
-    cursor: CursorWrapper, *, lines: Sequence[Line], pks: list[int], unique_pks: list[int], entry: JournalEntry
+    cursor: CursorWrapper,
+    *,
+    lines: Sequence[Line],
+    pks: list[int],
+    unique_pks: list[int],
+    entry: JournalEntry,
+    lock_codes: Sequence[str] = (),
+    complete: CompleteLines | None = None,
 ) -> tuple[JournalEntry, list[Posting], dict[int, int]]:
-    locked = _lock_accounts(cursor, unique_pks)
-    if len(locked) != len(unique_pks):
+    locked, by_code = _lock_accounts(cursor, unique_pks, lock_codes)
+    if len(set(locked) & set(unique_pks)) != len(unique_pks):
         raise InvalidEntry("A line refers to an account that does not exist.", param="account")
+    if complete is not None:
+        extra = list(complete(by_code))
+        for line in extra:
+            if _account_pk(line.account) not in locked:
+                raise InvalidEntry("A completing line must touch an account the entry locked.", param="lines")
+        lines = [*lines, *extra]
+        pks = _validate_shape(lines)
+        unique_pks = sorted(set(pks))
 
     totals: dict[str, int] = defaultdict(int)
     deltas: dict[int, int] = defaultdict(int)  # pk -> change of the stored (normal-side) balance

@@ -19,3 +19,9 @@ class PaymentsConfig(AppConfig):
             on_event=reviews.payment_review_event,
         )
         register_runner("payments", simulation.payments_runner)
+
+        # reconcile_ledger also checks dispute debts (balance.owed against its receivable account).
+        from ledger.reconciliation import register_check
+        from payments.dispute_checks import OWED_MATCHES_RECEIVABLE
+
+        register_check(OWED_MATCHES_RECEIVABLE)

@@ -51,3 +51,38 @@ class NoConnectorAvailable(ServiceUnavailable):
 
     code = "connector_unavailable"
     default_message = "No payment connector is available for this payment right now. Retry later."
+
+
+# --- Disputes ------------------------------------------------------------------------------
+
+
+class DisputeMissing(ResourceMissing):
+    default_message = "No such dispute."
+
+
+class ChargeDisputed(InvalidRequest):
+    """A refund of a payment under dispute (or lost to one): the dispute decides where the money goes."""
+
+    code = "charge_disputed"
+    default_message = "This payment is disputed and cannot be refunded."
+
+
+class DisputeAlreadySubmitted(InvalidRequest):
+    code = "dispute_already_submitted"
+    default_message = "Evidence for this dispute has already been submitted."
+
+
+class DisputeClosed(InvalidRequest):
+    code = "dispute_closed"
+    default_message = "This dispute is closed."
+
+
+class NotificationSignatureInvalid(InvalidRequest):
+    """A processor notification whose Standard Webhooks signature does not verify: nothing happened."""
+
+    code = "signature_invalid"
+    default_message = "The notification's signature is missing or invalid."
+
+
+class ConnectorMissing(ResourceMissing):
+    default_message = "No such connector."

@@ -265,6 +265,18 @@ PAYMENT_CIRCUIT_BREAKER_THRESHOLD = env.int("PAYMENT_CIRCUIT_BREAKER_THRESHOLD",
 PAYMENT_CIRCUIT_BREAKER_COOL_OFF_SECONDS = env.int("PAYMENT_CIRCUIT_BREAKER_COOL_OFF_SECONDS", default=30)
 PAYMENT_INTENT_CAPTURE_WINDOW_DAYS = 7
 
+# --- Disputes (docs/disputes.md) --------------------------------------------------
+# DISPUTE_FEE (minor units) is withdrawn with a disputed amount. Connectors sign the notifications
+# they send to /v1/connectors/<name>/notifications (Standard Webhooks) with their secret here,
+# "name=whsec_…,name2=whsec_…"; one not listed gets a secret derived from SECRET_KEY (development).
+# The simulated processor sends its notifications to CONNECTOR_NOTIFICATION_BASE_URL, due
+# PROCESSOR_NOTIFICATION_DELAY_SECONDS after their cause (send_processor_notifications).
+DISPUTE_FEE = env.int("DISPUTE_FEE", default=1500)
+DISPUTE_EVIDENCE_DAYS = env.int("DISPUTE_EVIDENCE_DAYS", default=7)
+CONNECTOR_NOTIFICATION_SECRETS = env.dict("CONNECTOR_NOTIFICATION_SECRETS", default={})
+CONNECTOR_NOTIFICATION_BASE_URL = env.str("CONNECTOR_NOTIFICATION_BASE_URL", default=f"http://127.0.0.1:{PORT}")
+PROCESSOR_NOTIFICATION_DELAY_SECONDS = env.float("PROCESSOR_NOTIFICATION_DELAY_SECONDS", default=2.0)
+
 # --- Static files -----------------------------------------------------------------
 
 STATIC_URL = "static/"

@@ -33,6 +33,17 @@ class Wallet(models.Model):
     pending_account = models.OneToOneField(
         "ledger.Account", on_delete=models.PROTECT, related_name="+", help_text="wallet:<id>:pending"
     )
+    # The platform's receivable from the owner (an asset, never below zero): what a dispute took
+    # beyond the wallet's balance (`balance.owed`). Created at the wallet's first dispute; money that
+    # reaches the wallet repays it first (`wallets.services.wallet_post_entry`).
+    owed_account = models.OneToOneField(
+        "ledger.Account",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="wallet:<id>:owed, created at the first dispute",
+    )
     created = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
@@ -60,6 +71,8 @@ class BalanceTransaction(models.Model):
         PAYOUT = "payout"
         PAYOUT_REVERSAL = "payout_reversal"
         ADJUSTMENT = "adjustment"
+        DISPUTE = "dispute"  # withdrawn for a dispute (amount, fee), or a dispute debt repaid
+        DISPUTE_REVERSAL = "dispute_reversal"  # a won dispute's amount and fee given back
 
     public_id = PublicIdField(prefix="txn")
     wallet = models.ForeignKey(Wallet, on_delete=models.PROTECT, related_name="balance_transactions")

@@ -16,7 +16,7 @@ def wallets_with_balances(wallets: QuerySet[Wallet]) -> QuerySet[Wallet]:
         .annotate(total=Sum("amount"))
         .values("total")
     )
-    return wallets.select_related("available_account", "pending_account").annotate(
+    return wallets.select_related("available_account", "pending_account", "owed_account").annotate(
         pending_payouts_total=Coalesce(Subquery(pending_payouts), Value(0))
     )
 

@@ -33,6 +33,9 @@ class WalletBalanceOutput(serializers.Serializer):
     pending = serializers.IntegerField(
         help_text="Held, not spendable: money under review plus payouts not yet paid by the bank."
     )
+    owed = serializers.IntegerField(
+        help_text="Owed to the platform after a dispute the wallet could not cover; incoming money repays it first."
+    )
 
 
 class WalletOutput(serializers.Serializer):
@@ -50,6 +53,7 @@ class WalletOutput(serializers.Serializer):
         return {
             "available": wallet.available_account.balance,
             "pending": wallet.pending_account.balance + wallet_pending_payouts_total(wallet),
+            "owed": wallet.owed_account.balance if wallet.owed_account_id else 0,
         }
 
 

@@ -25,7 +25,7 @@ from fraud.errors import BlockedByFraudScreening
 from fraud.services import Assessment, RiskContext, assess, assessment_record, review_open, velocity_record
 from ledger.currencies import is_supported_currency
 from ledger.models import Account, JournalEntry
-from ledger.services import Line, account_create, credit, debit, post_entry, system_account
+from ledger.services import Line, LockedBalance, account_create, credit, debit, post_entry, system_account
 from payments_platform.api.errors import Conflict, ParameterInvalid
 from payments_platform.api.ids import new_public_id
 from wallets import bank
@@ -85,6 +85,13 @@ def wallet_post_entry(
     account's lock, so a statement is exact under any concurrency. Cost: post_entry's statements
     plus one bulk INSERT.
 
+    Dispute debt is repaid first: for each wallet whose lines bring money in (net), the same
+    post_entry locks its owed account too (`wallet:<id>:owed`, when it exists) and, when it
+    holds a debt, adds `debit available / credit owed` for min(debt, incoming), with a statement
+    line of type `dispute` ("Dispute debt repaid", source the owed account's acct_ id). So the debt is repaid in the
+    same entry and transaction as the money, and what the caller sees as available is what is left.
+    The returned rows are the caller's lines, then the repayment lines.
+
     Inside a caller's transaction it adds no savepoint of its own (post_entry has one: a refused
     entry leaves the caller's transaction usable, so a caller may catch `InsufficientFunds`);
     outside one it opens a transaction, so the entry and its statement lines commit together.
@@ -104,12 +111,62 @@ def wallet_post_entry(
         return _post_with_statement(wallet_lines, ledger_lines, entry_fields)
 
 
+OWED_REPAYMENT_DESCRIPTION = "Dispute debt repaid"
+
+
+def owed_account_code(wallet: Wallet) -> str:
+    """The code of the wallet's owed (receivable) account: `wallet:<wal_id>:owed`."""
+    return f"wallet:{wallet.public_id}:owed"
+
+
+class _DebtRepayment:
+    """The `complete` callback of post_entry: repayment lines for the wallets that receive money."""
+
+    def __init__(self, wallet_lines: Sequence[WalletLine]):
+        incoming: dict[int, int] = {}
+        self.wallets: dict[int, Wallet] = {}
+        for line in wallet_lines:
+            incoming[line.wallet.pk] = incoming.get(line.wallet.pk, 0) + line.amount
+            self.wallets[line.wallet.pk] = line.wallet
+        self.incoming = {pk: amount for pk, amount in incoming.items() if amount > 0}
+        self.codes = {owed_account_code(self.wallets[pk]): pk for pk in self.incoming}
+        self.repayments: list[WalletLine] = []
+
+    def __call__(self, balances: dict[str, LockedBalance]) -> list[Line]:
+        extra: list[Line] = []
+        for code, wallet_pk in self.codes.items():
+            owed = balances.get(code)
+            if owed is None or owed.balance <= 0:
+                continue
+            wallet = self.wallets[wallet_pk]
+            repaid = min(owed.balance, self.incoming[wallet_pk])
+            self.repayments.append(
+                WalletLine(
+                    wallet=wallet,
+                    amount=-repaid,
+                    type=BalanceTransaction.Type.DISPUTE,
+                    source=owed.public_id,  # the debt it repays: the owed account (acct_…)
+                    description=OWED_REPAYMENT_DESCRIPTION,
+                )
+            )
+            extra += [debit(wallet.available_account_id, repaid), credit(owed.pk, repaid)]
+        return extra
+
+
 def _post_with_statement(
     wallet_lines: Sequence[WalletLine], ledger_lines: list[Line], entry_fields: dict
 ) -> tuple[JournalEntry, list[BalanceTransaction]]:
-    entry = post_entry(lines=ledger_lines, **entry_fields)
+    repayment = _DebtRepayment(wallet_lines)
+    if repayment.codes:
+        entry = post_entry(lines=ledger_lines, lock_codes=list(repayment.codes), complete=repayment, **entry_fields)
+    else:
+        entry = post_entry(lines=ledger_lines, **entry_fields)
     description = entry_fields["description"]
     postings = entry.written_postings  # in line order, no query
+    # The caller's wallet lines are the first postings; each repayment adds two after all the
+    # caller's lines (its debit of the wallet, then its credit of the owed account).
+    statement = list(zip(wallet_lines, postings, strict=False))
+    statement += [(line, postings[len(ledger_lines) + 2 * index]) for index, line in enumerate(repayment.repayments)]
     balance_transactions = [
         BalanceTransaction(
             wallet=line.wallet,
@@ -122,10 +179,36 @@ def _post_with_statement(
             balance_after=posting.balance_after,
             created=entry.created,
         )
-        for line, posting in zip(wallet_lines, postings, strict=False)
+        for line, posting in statement
     ]
     BalanceTransaction.objects.bulk_create(balance_transactions)
     return entry, balance_transactions
+
+
+def wallet_owed_account(*, wallet: Wallet) -> Account:
+    """The wallet's owed account (asset `wallet:<id>:owed`, non-overdraft), created on first use
+    and linked to the wallet. Must run OUTSIDE the transaction that posts a debt to it: once it
+    is committed, every later money-in entry of the wallet locks it and sees the debt (see
+    `wallet_post_entry`). Concurrent first uses agree on one row (unique code)."""
+    if wallet.owed_account_id is not None:
+        return wallet.owed_account
+    code = owed_account_code(wallet)
+    with transaction.atomic():
+        account = Account.objects.filter(code=code).first()
+        if account is None:
+            try:
+                account = account_create(
+                    code=code,
+                    name=f"Owed by the owner of wallet {wallet.public_id}",
+                    type=Account.Type.ASSET,
+                    currency=wallet.currency,
+                    allow_negative=False,
+                )
+            except ParameterInvalid:  # created concurrently
+                account = Account.objects.get(code=code)
+        Wallet.objects.filter(pk=wallet.pk, owed_account__isnull=True).update(owed_account=account)
+    wallet.owed_account = account
+    return account
 
 
 # --- Wallets -----------------------------------------------------------------------

@@ -22,6 +22,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import IntegrityError, transaction
 
+from payments.connectors import simulator_disputes
 from payments.connectors.base import (
     CONNECTOR_UNAVAILABLE,
     DECLINED,
@@ -52,6 +53,8 @@ TEST_CARDS = {
     # Fraud screening blocks / reviews these before they reach a connector (fraud app); here they succeed.
     "4100000000000019": "fraud_highest",
     "4000000000009235": "fraud_elevated",
+    # Succeed, then the processor reports a dispute or an inquiry (connectors/simulator_disputes.py).
+    **simulator_disputes.DISPUTE_TEST_CARDS,
 }
 DECLINES = {"generic_decline", "insufficient_funds", "expired_card", "incorrect_cvc"}
 DECLINE_MESSAGES = {
@@ -112,8 +115,11 @@ class SimulatorConnector:
     # --- the connector interface ---
 
     def authorize(self, request: AuthorizeRequest) -> AuthorizeResponse:
+        decided = {}
+
         def decide() -> dict:
             card = SimulatorVaultCard.objects.filter(token=request.vault_token).first()
+            decided["behaviour"] = card.behaviour if card is not None else None
             if card is None:
                 return {"status": DECLINED, "decline_code": "invalid_account"}
             if card.behaviour in self.technical_failures:
@@ -129,6 +135,15 @@ class SimulatorConnector:
             }
 
         operation, latency = self._once("authorize", request.idempotency_key, decide)
+        if operation.status == SUCCEEDED and decided.get("behaviour") in simulator_disputes.DISPUTE_BEHAVIOURS:
+            simulator_disputes.dispute_schedule(
+                connector=self.name,
+                behaviour=decided["behaviour"],
+                charge_reference=operation.reference,
+                amount=operation.amount,
+                currency=operation.currency,
+                captured=operation.captured,
+            )
         return AuthorizeResponse(**self._result_fields(operation, latency), captured=operation.captured)
 
     def capture(self, request: CaptureRequest) -> ConnectorResult:
@@ -148,6 +163,10 @@ class SimulatorConnector:
             }
 
         operation, latency = self._once("capture", request.idempotency_key, decide)
+        if operation.status == SUCCEEDED and operation.pk is not None:
+            simulator_disputes.dispute_arm_on_capture(
+                connector=self.name, charge_reference=request.reference, amount=operation.amount
+            )
         return ConnectorResult(**self._result_fields(operation, latency))
 
     def void(self, request: VoidRequest) -> ConnectorResult:
@@ -175,6 +194,14 @@ class SimulatorConnector:
 
         operation, latency = self._once("refund", request.idempotency_key, decide)
         return ConnectorResult(**self._result_fields(operation, latency))
+
+    def dispute_submit_evidence(self, *, dispute_reference: str, evidence: dict) -> None:
+        """Evidence for a dispute: the processor rules on the test phrases (see simulator_disputes)."""
+        if not self.available:
+            raise ConnectorUnreachable(f"{self.name} is unavailable")
+        simulator_disputes.dispute_evidence_received(
+            connector=self.name, dispute_reference=dispute_reference, evidence=evidence
+        )
 
     def retrieve(self, idempotency_key: str) -> ConnectorResult | None:
         if not self.available:

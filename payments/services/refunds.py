@@ -8,14 +8,17 @@ from fraud.models import ListEntry
 from fraud.services import assessment_label, blocklist_add
 from payments.connectors import connector_get
 from payments.connectors.base import ERROR, ConnectorResult, RefundRequest
-from payments.errors import AmountTooLarge, PaymentIntentMissing, PaymentIntentUnexpectedState
-from payments.models import PaymentIntent, Refund
+from payments.errors import AmountTooLarge, ChargeDisputed, PaymentIntentMissing, PaymentIntentUnexpectedState
+from payments.models import Dispute, PaymentIntent, Refund
 from payments.serializers import refund_representation
 from payments.services.postings import refund_post, refund_reversal_post
 from payments_platform.api.ids import new_public_id
 from webhooks.services import event_record
 
 logger = structlog.get_logger(__name__)
+
+# A payment with one of these disputes cannot be refunded (400 charge_disputed); an inquiry does not block.
+DISPUTE_BLOCKS_REFUND = (Dispute.Status.NEEDS_RESPONSE, Dispute.Status.UNDER_REVIEW, Dispute.Status.LOST)
 
 
 def refund_create(
@@ -92,6 +95,9 @@ def _refund(
                 "This payment is held for a fraud review; closing the review releases or refunds it.",
                 param="payment_intent",
             )
+        # Disputes open under this same intent lock (services.disputes.dispute_open): no race.
+        if intent.disputes.filter(status__in=DISPUTE_BLOCKS_REFUND).exists():
+            raise ChargeDisputed(param="payment_intent")
         remaining = intent.amount_received - intent.amount_refunded
         amount = amount or remaining
         if remaining <= 0 or amount > remaining:

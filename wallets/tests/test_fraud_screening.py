@@ -170,7 +170,7 @@ def test_a_transfer_in_review_holds_the_money_in_the_recipients_pending_balance(
     assert available_balance(wallet) == 4_000
     assert (available_balance(other_wallet), pending_balance(other_wallet)) == (0, 6_000)
     balance = other_client.get(f"/v1/wallets/{other_wallet.public_id}").json()["data"]["balance"]
-    assert balance == {"available": 0, "pending": 6_000}
+    assert balance == {"available": 0, "pending": 6_000, "owed": 0}
     # The recipient's statement (its available account) has no line until the money is released.
     assert not BalanceTransaction.objects.filter(wallet=other_wallet).exists()
 

@@ -70,7 +70,7 @@ def test_a_paid_payout_records_payout_paid_and_leaves_pending(auth_client, walle
     assert event.data["object"]["id"] == payout.public_id
     assert event.data["object"]["status"] == "paid"
     balance = auth_client.get(f"/v1/wallets/{wallet.public_id}").json()["data"]["balance"]
-    assert balance == {"available": 8_000, "pending": 0}
+    assert balance == {"available": 8_000, "pending": 0, "owed": 0}
 
 
 @pytest.mark.django_db

@@ -18,7 +18,7 @@ def test_create_wallet_returns_201_with_zero_balances(auth_client, user):
     assert data["id"].startswith("wal_")
     assert data["object"] == "wallet"
     assert data["currency"] == "usd"
-    assert data["balance"] == {"available": 0, "pending": 0}
+    assert data["balance"] == {"available": 0, "pending": 0, "owed": 0}
     assert data["status"] == "active"
     assert isinstance(data["created"], int)
     assert set(data) == {"id", "object", "currency", "balance", "status", "created"}
@@ -87,7 +87,7 @@ def test_retrieve_wallet_shows_the_ledger_balance(auth_client, wallet):
     response = auth_client.get(f"/v1/wallets/{wallet.public_id}")
 
     assert response.status_code == 200
-    assert response.json()["data"]["balance"] == {"available": 10_000, "pending": 0}
+    assert response.json()["data"]["balance"] == {"available": 10_000, "pending": 0, "owed": 0}
 
 
 def test_pending_balance_includes_payouts_not_yet_paid(auth_client, user, wallet):
@@ -97,7 +97,7 @@ def test_pending_balance_includes_payouts_not_yet_paid(auth_client, user, wallet
 
     balance = auth_client.get(f"/v1/wallets/{wallet.public_id}").json()["data"]["balance"]
 
-    assert balance == {"available": 7_500, "pending": 2_500}
+    assert balance == {"available": 7_500, "pending": 2_500, "owed": 0}
 
 
 def test_another_users_wallet_is_404(auth_client, other_wallet):
@@ -144,7 +144,7 @@ def test_retrieve_wallet_takes_a_fixed_number_of_queries(auth_client, user, wall
     with django_assert_max_num_queries(2):  # the user (JWT) and the wallet with its balances
         response = auth_client.get(f"/v1/wallets/{wallet.public_id}")
 
-    assert response.json()["data"]["balance"] == {"available": 9_700, "pending": 300}
+    assert response.json()["data"]["balance"] == {"available": 9_700, "pending": 300, "owed": 0}
 
 
 def test_list_wallets_does_not_query_per_wallet(auth_client, user, django_assert_max_num_queries):

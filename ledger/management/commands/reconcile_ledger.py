@@ -6,7 +6,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from ledger.reconciliation import CHECKS, Check, reconcile
+from ledger.reconciliation import Check, all_checks, reconcile
 
 
 class Command(BaseCommand):
@@ -24,10 +24,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, format: str, limit: int, **options):
         started = time.perf_counter()
-        position = {check.name: index for index, check in enumerate(CHECKS, start=1)}
+        checks = all_checks()
+        position = {check.name: index for index, check in enumerate(checks, start=1)}
 
         def progress(check: Check) -> None:
-            self.stderr.write(f"[{position[check.name]}/{len(CHECKS)}] {check.name} ...", ending="")
+            self.stderr.write(f"[{position[check.name]}/{len(checks)}] {check.name} ...", ending="")
             self.stderr.flush()
 
         results = []

@@ -1,0 +1,259 @@
+"""Processor notifications, both ways: the simulated processor sends them, the platform receives them.
+
+Sending (`processor_notifications_send`, run by `manage.py send_processor_notifications` and the
+scheduler): claims due `SimulatorNotification` rows with SELECT … FOR UPDATE SKIP LOCKED (so
+any number of processes can run it at once and no row is sent by two), leases them for
+`LEASE_SECONDS`, and POSTs each one, signed per Standard Webhooks with the connector's secret,
+to CONNECTOR_NOTIFICATION_BASE_URL + /v1/connectors/<name>/notifications. A 2xx marks it sent;
+anything else is retried later with a growing delay. The HTTP call happens after the claim's
+commit, never inside a transaction.
+
+Receiving (`connector_notification_receive`, behind `POST /v1/connectors/{connector}/notifications`):
+verifies the signature with `standardwebhooks` (a bad or missing one: 400, nothing written), then in
+one transaction records the notification once per (connector, notification id) (a replay, even a
+concurrent one, finds the unique constraint taken: 200, nothing happens twice) and acts on it. A
+notification about a payment or dispute we do not know is recorded `unmatched` for operators.
+"""
+
+import base64
+import hashlib
+import hmac
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import orjson
+import structlog
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from standardwebhooks import Webhook
+from standardwebhooks.webhooks import WebhookVerificationError
+
+from payments.connectors import connector_names
+from payments.connectors.simulator_disputes import DISPUTE_CLOSED, DISPUTE_CREATED
+from payments.errors import ConnectorMissing, NotificationSignatureInvalid
+from payments.models import ConnectorNotification, Dispute, SimulatorNotification
+from payments.services.disputes import dispute_open, dispute_prepare, dispute_rule
+from payments_platform.api.errors import ParameterInvalid
+
+logger = structlog.get_logger(__name__)
+
+LEASE_SECONDS = 60
+SEND_TIMEOUT_SECONDS = 10.0
+RETRY_DELAYS_SECONDS = (5, 30, 120, 600, 1800, 3600)
+USER_AGENT = "payments-platform-simulator-notifications/1.0"
+
+
+def connector_notification_secret(connector: str) -> str:
+    """The connector's Standard Webhooks secret (`whsec_…`): CONNECTOR_NOTIFICATION_SECRETS[connector],
+    else one derived from SECRET_KEY (development and tests; set real ones in production)."""
+    configured = settings.CONNECTOR_NOTIFICATION_SECRETS.get(connector)
+    if configured:
+        return configured
+    key = hmac.new(settings.SECRET_KEY.encode(), f"connector-notifications:{connector}".encode(), hashlib.sha256)
+    return "whsec_" + base64.b64encode(key.digest()).decode()
+
+
+# --- Receiving -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Received:
+    notification: ConnectorNotification
+    replayed: bool
+
+
+def _verified_payload(*, connector: str, body: bytes, headers: dict[str, str]) -> dict:
+    try:
+        payload = Webhook(connector_notification_secret(connector)).verify(body, headers)
+    except WebhookVerificationError as error:
+        raise NotificationSignatureInvalid(f"Signature check failed: {error}", param="webhook-signature") from None
+    except (ValueError, TypeError):  # a body that is not JSON, a malformed header
+        raise NotificationSignatureInvalid(param="webhook-signature") from None
+    if (
+        not isinstance(payload, dict)
+        or not isinstance(payload.get("type"), str)
+        or not isinstance(payload.get("data"), dict)
+    ):
+        raise ParameterInvalid("A notification is a JSON object with `type` and `data`.", param="body")
+    return payload
+
+
+def _str(data: dict, key: str, limit: int = 80) -> str:
+    value = data.get(key)
+    if not isinstance(value, str) or not value or len(value) > limit:
+        raise ParameterInvalid(f"`data.{key}` must be a non-empty string.", param=f"data[{key}]")
+    return value
+
+
+def _dispute_created_data(data: dict) -> dict:
+    amount = data.get("amount")
+    if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0 or amount > settings.MAX_AMOUNT:
+        raise ParameterInvalid("`data.amount` must be a positive integer.", param="data[amount]")
+    status = _str(data, "status")
+    if status not in (Dispute.Status.NEEDS_RESPONSE, Dispute.Status.WARNING_NEEDS_RESPONSE):
+        raise ParameterInvalid("A new dispute is needs_response or warning_needs_response.", param="data[status]")
+    due_by = data.get("evidence_due_by")
+    return {
+        "dispute": _str(data, "dispute"),
+        "charge": _str(data, "charge"),
+        "amount": amount,
+        "reason": _str(data, "reason", 40),
+        "status": status,
+        "evidence_due_by": datetime.fromtimestamp(due_by, tz=UTC)
+        if isinstance(due_by, int) and not isinstance(due_by, bool) and 0 < due_by < 2**32
+        else None,
+    }
+
+
+def _dispute_closed_data(data: dict) -> dict:
+    status = _str(data, "status")
+    if status not in (Dispute.Status.WON, Dispute.Status.LOST, Dispute.Status.WARNING_CLOSED):
+        raise ParameterInvalid("A ruling is won, lost or warning_closed.", param="data[status]")
+    return {"dispute": _str(data, "dispute"), "status": status}
+
+
+def connector_notification_receive(
+    *, connector: str, body: bytes, headers: dict[str, str], request_id: str = ""
+) -> Received:
+    """Verify, record once, act. Raises `ConnectorMissing` (404) for an unknown connector,
+    `NotificationSignatureInvalid` (400) for a bad signature and `ParameterInvalid` (400) for a
+    malformed one; nothing is written then. Returns the notification and whether it was a replay."""
+    if connector not in connector_names():
+        raise ConnectorMissing(f"No such connector: {connector!r}.", param="connector")
+    headers = {key.lower(): value for key, value in headers.items()}
+    payload = _verified_payload(connector=connector, body=body, headers=headers)
+    notification_id = headers.get("webhook-id", "")[:120]
+    kind = payload["type"][:60]
+    parsed = None
+    if kind == DISPUTE_CREATED:
+        parsed = _dispute_created_data(payload["data"])
+        dispute_prepare(connector=connector, charge_reference=parsed["charge"])
+    elif kind == DISPUTE_CLOSED:
+        parsed = _dispute_closed_data(payload["data"])
+    try:
+        with transaction.atomic():
+            notification = ConnectorNotification.objects.create(
+                connector=connector, notification_id=notification_id, type=kind, payload=payload
+            )
+            _act(notification=notification, parsed=parsed, request_id=request_id)
+    except IntegrityError:
+        existing = ConnectorNotification.objects.filter(connector=connector, notification_id=notification_id).first()
+        if existing is None:
+            raise
+        logger.info("connector_notification_replayed", connector=connector, notification=notification_id)
+        return Received(notification=existing, replayed=True)
+    logger.info(
+        "connector_notification_received",
+        connector=connector,
+        notification=notification_id,
+        type=kind,
+        status=notification.status,
+    )
+    return Received(notification=notification, replayed=False)
+
+
+def _act(*, notification: ConnectorNotification, parsed: dict | None, request_id: str) -> None:
+    """Apply one new notification, in its transaction; set its status (processed, unmatched, ignored)."""
+    connector = notification.connector
+    if notification.type == DISPUTE_CREATED:
+        dispute = dispute_open(connector=connector, data=parsed, request_id=request_id)
+        note = f"No payment with charge {parsed['charge']!r} on {connector}."
+    elif notification.type == DISPUTE_CLOSED:
+        dispute = dispute_rule(connector=connector, data=parsed, request_id=request_id)
+        note = f"No dispute {parsed['dispute']!r} on {connector}."
+    else:
+        notification.status = ConnectorNotification.Status.IGNORED
+        notification.note = "A notification type the platform does not act on."
+        notification.save(update_fields=["status", "note"])
+        return
+    if dispute is None:
+        notification.status = ConnectorNotification.Status.UNMATCHED
+        notification.note = note
+        logger.warning(
+            "connector_notification_unmatched", connector=connector, notification=notification.notification_id
+        )
+    else:
+        notification.dispute = dispute
+    notification.save(update_fields=["status", "note", "dispute"])
+
+
+# --- Sending (the simulated processor) ------------------------------------------------------
+
+
+def _claim(*, now: datetime, limit: int) -> list[SimulatorNotification]:
+    """Lease up to `limit` due notifications (SKIP LOCKED: rows another sender holds are skipped)."""
+    with transaction.atomic():
+        due = list(
+            SimulatorNotification.objects.select_for_update(skip_locked=True)
+            .filter(sent_at__isnull=True, due_at__lte=now)
+            .order_by("due_at", "pk")[:limit]
+        )
+        for notification in due:
+            notification.due_at = now + timedelta(seconds=LEASE_SECONDS)
+            notification.attempts += 1
+        SimulatorNotification.objects.bulk_update(due, ["due_at", "attempts"])
+    return due
+
+
+def notification_url(connector: str) -> str:
+    return f"{settings.CONNECTOR_NOTIFICATION_BASE_URL.rstrip('/')}/v1/connectors/{connector}/notifications"
+
+
+def signed_request(notification: SimulatorNotification, *, at: datetime | None = None) -> tuple[bytes, dict[str, str]]:
+    """The body and Standard Webhooks headers of `notification`, signed now (or `at`)."""
+    body = orjson.dumps(notification.payload)
+    at = at or timezone.now()
+    signature = Webhook(connector_notification_secret(notification.connector)).sign(
+        notification.notification_id, at, body.decode()
+    )
+    headers = {
+        "webhook-id": notification.notification_id,
+        "webhook-timestamp": str(int(at.timestamp())),
+        "webhook-signature": signature,
+        "content-type": "application/json",
+        "user-agent": USER_AGENT,
+    }
+    return body, headers
+
+
+def _send_one(client: httpx.Client, notification: SimulatorNotification) -> bool:
+    body, headers = signed_request(notification)
+    status_code, error = None, ""
+    try:
+        response = client.post(notification_url(notification.connector), content=body, headers=headers)
+        status_code = response.status_code
+        if not 200 <= status_code < 300:
+            error = f"HTTP {status_code}"
+    except httpx.HTTPError as exc:
+        error = f"{type(exc).__name__}: {exc}"[:500]
+    now = timezone.now()
+    if not error:
+        SimulatorNotification.objects.filter(pk=notification.pk).update(
+            sent_at=now, last_status_code=status_code, last_error=""
+        )
+        return True
+    delay = RETRY_DELAYS_SECONDS[min(notification.attempts, len(RETRY_DELAYS_SECONDS)) - 1]
+    SimulatorNotification.objects.filter(pk=notification.pk).update(
+        due_at=now + timedelta(seconds=delay), last_status_code=status_code, last_error=error
+    )
+    logger.warning(
+        "processor_notification_failed", notification=notification.notification_id, error=error, retry_in=delay
+    )
+    return False
+
+
+def processor_notifications_send(*, limit: int = 100, now: datetime | None = None) -> dict[str, int]:
+    """Send every due notification (at most `limit`); returns {"sent": n, "failed": m}.
+
+    Safe to run from several processes at once: each row is leased by exactly one of them.
+    """
+    claimed = _claim(now=now or timezone.now(), limit=limit)
+    counts = {"sent": 0, "failed": 0}
+    if not claimed:
+        return counts
+    with httpx.Client(timeout=SEND_TIMEOUT_SECONDS, follow_redirects=False) as client:
+        for notification in claimed:
+            counts["sent" if _send_one(client, notification) else "failed"] += 1
+    return counts

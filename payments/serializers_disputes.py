@@ -1,0 +1,151 @@
+"""Input validation and output shape of disputes (API.md "Disputes"); `dispute_representation` is
+also every dispute event's `data.object`."""
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from payments.dispute_models import Dispute
+from payments_platform.api.fields import ConstantField, StrictCharField, UnixTimestampField
+
+# Stripe's dispute evidence fields (all text; files are referred to by id or URL in text).
+EVIDENCE_FIELDS = (
+    "access_activity_log",
+    "billing_address",
+    "cancellation_policy",
+    "cancellation_policy_disclosure",
+    "cancellation_rebuttal",
+    "customer_communication",
+    "customer_email_address",
+    "customer_name",
+    "customer_purchase_ip",
+    "customer_signature",
+    "duplicate_charge_documentation",
+    "duplicate_charge_explanation",
+    "duplicate_charge_id",
+    "product_description",
+    "receipt",
+    "refund_policy",
+    "refund_policy_disclosure",
+    "refund_refusal_explanation",
+    "service_date",
+    "service_documentation",
+    "shipping_address",
+    "shipping_carrier",
+    "shipping_date",
+    "shipping_documentation",
+    "shipping_tracking_number",
+    "uncategorized_file",
+    "uncategorized_text",
+)
+EVIDENCE_MAX_CHARACTERS = 150_000
+
+
+class _UnknownFieldsRefused(serializers.Serializer):
+    """A serializer that answers 400 for a key it does not declare, rather than ignoring it."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError({unknown[0]: ["Unknown field."]})
+        return super().to_internal_value(data)
+
+
+# One optional text field per evidence field name (declared from the list, not 27 times by hand).
+EvidenceInput = type(
+    "EvidenceInput",
+    (_UnknownFieldsRefused,),
+    {
+        "__doc__": "Dispute evidence: Stripe's field names, all text.",
+        "__module__": __name__,
+        **{
+            name: StrictCharField(
+                required=False,
+                allow_blank=True,
+                allow_null=True,
+                max_length=EVIDENCE_MAX_CHARACTERS,
+                trim_whitespace=False,
+            )
+            for name in EVIDENCE_FIELDS
+        },
+    },
+)
+
+
+@extend_schema_field({"type": "boolean"})
+class StrictBooleanField(serializers.Field):
+    """A JSON boolean: "true", 1 and the like are refused."""
+
+    default_error_messages = {"invalid": "Must be a boolean."}
+
+    def to_internal_value(self, data) -> bool:
+        if not isinstance(data, bool):
+            self.fail("invalid")
+        return data
+
+    def to_representation(self, value) -> bool:
+        return bool(value)
+
+
+class DisputeUpdateInput(_UnknownFieldsRefused):
+    evidence = EvidenceInput(
+        required=False,
+        help_text=(
+            'Evidence fields, merged into what is staged (null or "" clears one). Unknown fields: 400. '
+            f"All fields together: at most {EVIDENCE_MAX_CHARACTERS} characters."
+        ),
+    )
+    submit = StrictBooleanField(
+        required=False, default=False, help_text="true submits the evidence to the processor (once)."
+    )
+
+
+class EvidenceDetailsOutput(serializers.Serializer):
+    due_by = serializers.IntegerField(help_text="Unix seconds: the processor's deadline for evidence.")
+    has_evidence = serializers.BooleanField()
+    submission_count = serializers.IntegerField()
+
+
+class DisputeOutput(serializers.ModelSerializer):
+    id = serializers.CharField(source="public_id", read_only=True)
+    object = ConstantField("dispute")
+    amount = serializers.IntegerField()
+    payment_intent = serializers.CharField(source="intent.public_id")
+    evidence = serializers.SerializerMethodField()
+    evidence_details = serializers.SerializerMethodField()
+    balance_transactions = serializers.ListField(
+        source="balance_transaction_ids", child=serializers.CharField(), help_text="txn_… ids in the wallet statement."
+    )
+    created = UnixTimestampField()
+
+    class Meta:
+        model = Dispute
+        fields = [
+            "id",
+            "object",
+            "amount",
+            "currency",
+            "payment_intent",
+            "reason",
+            "status",
+            "evidence",
+            "evidence_details",
+            "balance_transactions",
+            "created",
+        ]
+
+    @extend_schema_field(EvidenceInput)
+    def get_evidence(self, dispute: Dispute) -> dict:
+        return {name: dispute.evidence.get(name) for name in EVIDENCE_FIELDS}
+
+    @extend_schema_field(EvidenceDetailsOutput)
+    def get_evidence_details(self, dispute: Dispute) -> dict:
+        return {
+            "due_by": int(dispute.evidence_due_by.timestamp()),
+            "has_evidence": bool(dispute.evidence),
+            "submission_count": dispute.submission_count,
+        }
+
+
+def dispute_representation(dispute: Dispute) -> dict:
+    return dict(DisputeOutput(dispute).data)

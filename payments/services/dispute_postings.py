@@ -1,0 +1,129 @@
+"""The ledger entries of disputes: the withdrawal (amount + fee, the rest owed) and the reinstatement.
+
+Postings (docs/ledger.md, "Disputes", has the worked example): with A the disputed amount, F the
+dispute fee and W what the wallet holds,
+
+- withdrawal (entry kind `dispute_withdrawal`): the processor takes A back from us, credit its
+  receivable A; the platform charges F, credit fee revenue F; the wallet pays what it can, debit
+  `wallet:available` min(W, A) then min(W - that, F) (statement lines `dispute`); the rest is the
+  owner's debt, debit `wallet:owed` (an asset: a receivable from the user). The wallet's account
+  never goes below zero.
+- reinstatement (kind `dispute_reinstatement`, a won dispute): the reverse of the processor and fee
+  lines, with the wallet credited A and F (lines `dispute_reversal`); `wallet_post_entry` repays any
+  debt from that credit in the same entry (debit available, credit owed, line `dispute`).
+"""
+
+from django.conf import settings
+
+from ledger.models import Account, JournalEntry
+from ledger.services import credit, debit, system_account
+from payments.models import Dispute, PaymentIntent
+from payments.services.postings import receivable_account
+from wallets.models import BalanceTransaction
+from wallets.services import WalletLine, wallet_owed_account, wallet_post_entry
+
+
+def dispute_fee() -> int:
+    return int(settings.DISPUTE_FEE)
+
+
+def withdrawal_post(*, dispute: Dispute, intent: PaymentIntent, request_id: str = "") -> JournalEntry:
+    """Post the withdrawal of `dispute.amount + dispute.fee` and set `amount_withdrawn`, `amount_owed`
+    and `balance_transaction_ids` on `dispute` (not saved). Must run in the caller's transaction,
+    after `wallet_owed_account` committed the owed account. Locks every account of the entry in
+    primary-key order (as post_entry does, so no deadlock) before reading the wallet's balance."""
+    wallet = intent.wallet
+    owed = wallet_owed_account(wallet=wallet)
+    receivable = receivable_account(connector=dispute.connector, currency=dispute.currency)
+    fees = system_account(purpose="fees", currency=dispute.currency)
+    pks = sorted({wallet.available_account_id, owed.pk, receivable.pk, fees.pk})
+    balances = dict(Account.objects.filter(pk__in=pks).order_by("pk").select_for_update().values_list("pk", "balance"))
+    available = balances[wallet.available_account_id]
+    from_amount = min(available, dispute.amount)
+    from_fee = min(available - from_amount, dispute.fee)
+    owed_amount = dispute.amount + dispute.fee - from_amount - from_fee
+
+    wallet_lines = []
+    if from_amount:
+        wallet_lines.append(
+            WalletLine(
+                wallet=wallet,
+                amount=-from_amount,
+                type=BalanceTransaction.Type.DISPUTE,
+                source=dispute.public_id,
+                description=f"Dispute {dispute.public_id} of {intent.public_id}",
+            )
+        )
+    if from_fee:
+        wallet_lines.append(
+            WalletLine(
+                wallet=wallet,
+                amount=-from_fee,
+                type=BalanceTransaction.Type.DISPUTE,
+                source=dispute.public_id,
+                description=f"Dispute fee for {dispute.public_id}",
+            )
+        )
+    lines = [credit(receivable, dispute.amount)]
+    if dispute.fee:
+        lines.append(credit(fees, dispute.fee))
+    if owed_amount:
+        lines.append(debit(owed, owed_amount))
+    entry, balance_transactions = wallet_post_entry(
+        wallet_lines=wallet_lines,
+        lines=lines,
+        kind="dispute_withdrawal",
+        description=f"Dispute {dispute.public_id} of {intent.public_id}",
+        reference=dispute.public_id,
+        metadata={
+            "dispute": dispute.public_id,
+            "payment_intent": intent.public_id,
+            "fee": str(dispute.fee),
+            "owed": str(owed_amount),
+        },
+        created_by=None,
+        request_id=request_id,
+    )
+    dispute.amount_withdrawn = from_amount + from_fee
+    dispute.amount_owed = owed_amount
+    dispute.balance_transaction_ids = [line.public_id for line in balance_transactions]
+    return entry
+
+
+def reinstatement_post(*, dispute: Dispute, intent: PaymentIntent, request_id: str = "") -> JournalEntry:
+    """A won dispute: give back the amount and the fee (lines `dispute_reversal`), repaying any debt
+    first (wallet_post_entry). Appends the statement lines' ids to `dispute.balance_transaction_ids`."""
+    wallet = intent.wallet
+    wallet_lines = [
+        WalletLine(
+            wallet=wallet,
+            amount=dispute.amount,
+            type=BalanceTransaction.Type.DISPUTE_REVERSAL,
+            source=dispute.public_id,
+            description=f"Dispute {dispute.public_id} won: amount reinstated",
+        )
+    ]
+    lines = [debit(receivable_account(connector=dispute.connector, currency=dispute.currency), dispute.amount)]
+    if dispute.fee:
+        wallet_lines.append(
+            WalletLine(
+                wallet=wallet,
+                amount=dispute.fee,
+                type=BalanceTransaction.Type.DISPUTE_REVERSAL,
+                source=dispute.public_id,
+                description=f"Dispute {dispute.public_id} won: fee reinstated",
+            )
+        )
+        lines.append(debit(system_account(purpose="fees", currency=dispute.currency), dispute.fee))
+    entry, balance_transactions = wallet_post_entry(
+        wallet_lines=wallet_lines,
+        lines=lines,
+        kind="dispute_reinstatement",
+        description=f"Dispute {dispute.public_id} won",
+        reference=dispute.public_id,
+        metadata={"dispute": dispute.public_id, "payment_intent": intent.public_id, "fee": str(dispute.fee)},
+        created_by=None,
+        request_id=request_id,
+    )
+    dispute.balance_transaction_ids = [*dispute.balance_transaction_ids, *(t.public_id for t in balance_transactions)]
+    return entry
