@@ -271,7 +271,7 @@ def wallet_adjust(*, wallet: Wallet, amount: int, reason: str, actor=None, reque
     adjustments = system_account(purpose="adjustments", currency=wallet.currency)
     other = debit(adjustments, amount) if amount > 0 else credit(adjustments, -amount)
     with transaction.atomic():
-        entry, (balance_transaction,) = wallet_post_entry(
+        entry, (balance_transaction, *_repayments) = wallet_post_entry(
             wallet_lines=[
                 WalletLine(wallet=wallet, amount=amount, type=BalanceTransaction.Type.ADJUSTMENT, source=None)
             ],

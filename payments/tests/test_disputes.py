@@ -162,9 +162,7 @@ def test_an_unknown_evidence_field_is_a_400_and_nothing_is_staged(auth_client, d
         f"/v1/disputes/{disputed.public_id}", {"evidence": {"receipt": "r", "favourite_colour": "blue"}}, format="json"
     )
     assert response.status_code == 400
-    assert response.json()["error"]["param"] == "evidence.favourite_colour" or "favourite_colour" in str(
-        response.json()["error"]
-    )
+    assert response.json()["error"]["param"] == "evidence[favourite_colour]"
     disputed.refresh_from_db()
     assert disputed.evidence == {}
 
@@ -172,6 +170,7 @@ def test_an_unknown_evidence_field_is_a_400_and_nothing_is_staged(auth_client, d
 def test_an_unknown_top_level_field_is_a_400(auth_client, disputed):
     response = auth_client.post(f"/v1/disputes/{disputed.public_id}", {"submitt": True}, format="json")
     assert response.status_code == 400
+    assert response.json()["error"]["param"] == "submitt"
 
 
 def test_evidence_over_150000_characters_in_all_is_a_400(auth_client, disputed):
@@ -237,7 +236,9 @@ def test_a_lost_fraudulent_dispute_puts_the_card_on_the_block_list(auth_client, 
 
 
 def test_a_lost_product_not_received_dispute_blocks_no_card(auth_client, api_client, user, wallet):
-    dispute = open_dispute(api_client, paid_intent(auth_client, user, wallet, card=DISPUTE_CARDS["product_not_received"]))
+    dispute = open_dispute(
+        api_client, paid_intent(auth_client, user, wallet, card=DISPUTE_CARDS["product_not_received"])
+    )
     assert dispute.reason == "product_not_received"
     auth_client.post(f"/v1/disputes/{dispute.public_id}/close")
     assert not ListEntry.objects.filter(kind=ListEntry.Kind.CARD_FINGERPRINT).exists()
@@ -283,7 +284,9 @@ def test_a_won_dispute_records_updated_reinstated_and_closed(auth_client, api_cl
         format="json",
     )
     rule(api_client, disputed)
-    types = list(Event.objects.filter(user=user, type__startswith="dispute.").order_by("pk").values_list("type", flat=True))
+    types = list(
+        Event.objects.filter(user=user, type__startswith="dispute.").order_by("pk").values_list("type", flat=True)
+    )
     assert types[2:] == ["dispute.updated", "dispute.funds_reinstated", "dispute.closed"]
     closed = Event.objects.get(user=user, type="dispute.closed")
     assert closed.data["object"]["status"] == "won"

@@ -202,7 +202,7 @@ def test_the_elevated_card_succeeds_but_the_money_waits_in_pending(auth_client, 
     assert data["outcome"]["rules"] == ["review-elevated-risk"]
     assert (available_balance(wallet), pending_balance(wallet)) == (0, NET)
     balance = auth_client.get(f"/v1/wallets/{wallet.public_id}").json()["data"]["balance"]
-    assert balance == {"available": 0, "pending": NET}
+    assert balance == {"available": 0, "pending": NET, "owed": 0}
     assert not BalanceTransaction.objects.filter(wallet=wallet).exists()
     assert fee_revenue() == 320
     assert JournalEntry.objects.get(kind="payment_capture").metadata["held_for_review"] is True
