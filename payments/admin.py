@@ -63,3 +63,7 @@ class SettlementRecordAdmin(ReadOnlyAdmin):
     list_filter = ["connector", "type", "settled_date"]
     search_fields = ["reference"]
     list_select_related = ["entry"]
+
+
+# Disputes and processor notifications: payments/admin_disputes.py.
+from payments import admin_disputes  # noqa: E402, F401

@@ -9,7 +9,9 @@ router.register("payment_intents", views.PaymentIntentViewSet, basename="payment
 router.register("refunds", views.RefundViewSet, basename="refund")
 
 # Disputes: POST /v1/disputes/{id} updates one (Stripe's shape), hence the explicit detail route.
-_dispute_detail = views_disputes.DisputeViewSet.as_view({"get": "retrieve", "post": "update_dispute"})
+_dispute_detail = views_disputes.DisputeViewSet.as_view(
+    {"get": "retrieve", "post": "update_dispute"}, basename="dispute"
+)
 router.register("disputes", views_disputes.DisputeViewSet, basename="dispute")
 
 urlpatterns = [

@@ -46,6 +46,7 @@ class DisputeViewSet(PlatformViewSet):
         ),
     )
     def update_dispute(self, request, pk: str):
+        dispute_get(user=request.user, public_id=pk)  # another user's dispute is a 404 whatever the body
         data = DisputeUpdateInput(data=request.data)
         data.is_valid(raise_exception=True)
         dispute = services.dispute_update(

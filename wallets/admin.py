@@ -39,7 +39,7 @@ class BalanceTransactionInline(ReadOnlyInline):
 
 @admin.register(Wallet)
 class WalletAdmin(ReadOnlyAdmin):
-    list_display = ["public_id", "owner_email", "currency", "status", "available", "pending", "created"]
+    list_display = ["public_id", "owner_email", "currency", "status", "available", "pending", "owed", "created"]
     list_filter = ["currency", "status"]
     search_fields = ["public_id", "user__email"]
     date_hierarchy = "created"
@@ -50,8 +50,10 @@ class WalletAdmin(ReadOnlyAdmin):
         "status",
         "available",
         "pending",
+        "owed",
         "available_account_link",
         "pending_account_link",
+        "owed_account_link",
         "created",
     ]
     readonly_fields = fields
@@ -71,6 +73,14 @@ class WalletAdmin(ReadOnlyAdmin):
     @admin.display(description="pending (ledger + pending payouts)")
     def pending(self, wallet: Wallet) -> int:
         return wallet.pending_account.balance + (wallet.pending_payouts_total or 0)
+
+    @admin.display(description="owed (after disputes)")
+    def owed(self, wallet: Wallet) -> int:
+        return wallet.owed_account.balance if wallet.owed_account_id else 0
+
+    @admin.display(description="owed account")
+    def owed_account_link(self, wallet: Wallet) -> str:
+        return _account_links(wallet.owed_account) if wallet.owed_account_id else "-"
 
     @admin.display(description="available account")
     def available_account_link(self, wallet: Wallet) -> str:

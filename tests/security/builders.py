@@ -95,6 +95,24 @@ def webhook_endpoint(world: World) -> str:
     return _created(world.owner.post("/v1/webhook_endpoints", body, format="json"))
 
 
+def dispute(world: World) -> str:
+    """A dispute the processor opened on the owner's payment by the `fraudulent` dispute test card."""
+    from payments.models import PaymentIntent
+    from payments.tests.disputes_support import DISPUTE_CARDS, open_dispute
+
+    card = {**TEST_CARD, "number": DISPUTE_CARDS["fraudulent"]}
+    method = _created(world.owner.post("/v1/payment_methods", {"type": "card", "card": card}, format="json"))
+    body = {
+        "amount": 5_000,
+        "currency": "usd",
+        "wallet": world.get("wallet"),
+        "payment_method": method,
+        "confirm": True,
+    }
+    intent = PaymentIntent.objects.get(public_id=_created(world.owner.post("/v1/payment_intents", body, format="json")))
+    return open_dispute(APIClient(), intent).public_id
+
+
 BUILDERS: dict[str, Callable[[World], str]] = {
     "wallet": wallet,
     "transfer": transfer,
@@ -104,4 +122,5 @@ BUILDERS: dict[str, Callable[[World], str]] = {
     "refund": refund,
     "event": event,
     "webhook-endpoint": webhook_endpoint,
+    "dispute": dispute,
 }
