@@ -111,6 +111,8 @@ class DisputeOutput(serializers.ModelSerializer):
     object = ConstantField("dispute")
     amount = serializers.IntegerField()
     payment_intent = serializers.CharField(source="intent.public_id")
+    # Plain strings in the schema: a choice set here would collide with the refund's `reason` enum.
+    reason = serializers.CharField(help_text="Stripe's reasons: " + ", ".join(Dispute.Reason.values) + ".")
     evidence = serializers.SerializerMethodField()
     evidence_details = serializers.SerializerMethodField()
     balance_transactions = serializers.ListField(

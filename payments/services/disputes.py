@@ -166,8 +166,8 @@ def dispute_update(
     `dispute_already_submitted` (also any update after a submission); a closed dispute is 400
     `dispute_closed`. Unknown evidence fields and a total beyond DISPUTE_EVIDENCE_MAX_CHARACTERS are
     400 `parameter_invalid` with nothing written. Records `dispute.updated`. A submission moves the
-    dispute to under_review (an inquiry to warning_under_review) and, after commit, sends the
-    evidence to the processor, which may rule later (a notification).
+    dispute to under_review (an inquiry to warning_under_review) and, after commit (the caller's
+    too), sends the evidence to the processor, which may rule later (a notification).
     """
     with transaction.atomic():
         dispute = _locked(user=user, public_id=public_id)
@@ -187,7 +187,13 @@ def dispute_update(
         _record(dispute, "dispute.updated", request_id)
     logger.info("dispute_updated", dispute=dispute.public_id, submitted=submit)
     if submit:
-        _send_evidence(dispute)
+
+        def send_after_commit() -> None:
+            _send_evidence(dispute)
+
+        # After the commit of the caller's transaction too (a keyed request runs in one): the
+        # processor is an outside system. A named function: Django names it in its log line.
+        transaction.on_commit(send_after_commit, robust=True)
     return dispute
 
 

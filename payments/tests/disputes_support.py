@@ -3,6 +3,7 @@ processor's notifications delivered either in-process (the real view, signed) or
 (`platform_server`: this Django project served on a port of 18440-18499)."""
 
 import pytest
+from django.test import TestCase
 from django.test.testcases import LiveServerThread, _StaticFilesHandler
 
 from payments.models import ConnectorNotification, Dispute, PaymentIntent, SimulatorNotification
@@ -55,6 +56,19 @@ def open_dispute(api_client, intent: PaymentIntent) -> Dispute:
     response = deliver(api_client, notification_for(intent))
     assert response.status_code == 200, response.json()
     return Dispute.objects.get(intent=intent)
+
+
+def submit_evidence(client, dispute: Dispute, text: str):
+    """Submit `uncategorized_text` evidence as the owner, running the after-commit send to the
+    processor (the test's transaction never commits)."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = client.post(
+            f"/v1/disputes/{dispute.public_id}",
+            {"evidence": {"uncategorized_text": text}, "submit": True},
+            format="json",
+        )
+    assert response.status_code == 200, response.json()
+    return response
 
 
 def rule(api_client, dispute: Dispute) -> ConnectorNotification:

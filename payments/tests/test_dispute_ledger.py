@@ -13,7 +13,7 @@ from fraud.models import Review
 from fraud.services import review_close
 from ledger.models import JournalEntry
 from payments.models import Dispute
-from payments.tests.disputes_support import open_dispute, paid_intent, rule
+from payments.tests.disputes_support import open_dispute, paid_intent, rule, submit_evidence
 from payments.tests.factories import CARDS
 from wallets.models import BalanceTransaction
 from wallets.services import transfer_create
@@ -137,11 +137,7 @@ def test_a_payment_released_after_review_repays_the_debt(auth_client, user, wall
 def test_a_won_dispute_reinstates_the_amount_and_fee_and_repays_the_debt_first(
     auth_client, api_client, disputed, wallet
 ):
-    auth_client.post(
-        f"/v1/disputes/{disputed.public_id}",
-        {"evidence": {"uncategorized_text": "winning_evidence"}, "submit": True},
-        format="json",
-    )
+    submit_evidence(auth_client, disputed, "winning_evidence")
     rule(api_client, disputed)
     disputed.refresh_from_db()
     c = codes(wallet)
@@ -159,11 +155,7 @@ def test_a_won_dispute_reinstates_the_amount_and_fee_and_repays_the_debt_first(
 
 def test_a_lost_dispute_posts_nothing_more(auth_client, api_client, disputed):
     before = JournalEntry.objects.count()
-    auth_client.post(
-        f"/v1/disputes/{disputed.public_id}",
-        {"evidence": {"uncategorized_text": "losing_evidence"}, "submit": True},
-        format="json",
-    )
+    submit_evidence(auth_client, disputed, "losing_evidence")
     rule(api_client, disputed)
     assert JournalEntry.objects.count() == before
 

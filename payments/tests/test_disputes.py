@@ -4,7 +4,7 @@ import pytest
 
 from fraud.models import ListEntry
 from payments.models import Dispute, SimulatorNotification
-from payments.tests.disputes_support import DISPUTE_CARDS, open_dispute, paid_intent, rule
+from payments.tests.disputes_support import DISPUTE_CARDS, open_dispute, paid_intent, rule, submit_evidence
 from wallets.tests.factories import available_balance, fund
 from webhooks.models import Event
 
@@ -201,11 +201,7 @@ def test_closing_a_dispute_accepts_the_loss_and_moves_nothing_more(auth_client, 
 def test_winning_evidence_gives_back_the_amount_and_the_fee_repaying_the_debt_first(
     auth_client, api_client, disputed, wallet
 ):
-    auth_client.post(
-        f"/v1/disputes/{disputed.public_id}",
-        {"evidence": {"uncategorized_text": "winning_evidence"}, "submit": True},
-        format="json",
-    )
+    submit_evidence(auth_client, disputed, "winning_evidence")
     rule(api_client, disputed)
     disputed.refresh_from_db()
     assert disputed.status == "won"
@@ -216,11 +212,7 @@ def test_winning_evidence_gives_back_the_amount_and_the_fee_repaying_the_debt_fi
 
 
 def test_losing_evidence_loses_and_moves_nothing_more(auth_client, api_client, disputed, wallet):
-    auth_client.post(
-        f"/v1/disputes/{disputed.public_id}",
-        {"evidence": {"uncategorized_text": "losing_evidence"}, "submit": True},
-        format="json",
-    )
+    submit_evidence(auth_client, disputed, "losing_evidence")
     rule(api_client, disputed)
     disputed.refresh_from_db()
     assert disputed.status == "lost"
@@ -278,11 +270,7 @@ def test_opening_a_dispute_records_created_and_funds_withdrawn(user, disputed):
 
 
 def test_a_won_dispute_records_updated_reinstated_and_closed(auth_client, api_client, user, disputed):
-    auth_client.post(
-        f"/v1/disputes/{disputed.public_id}",
-        {"evidence": {"uncategorized_text": "winning_evidence"}, "submit": True},
-        format="json",
-    )
+    submit_evidence(auth_client, disputed, "winning_evidence")
     rule(api_client, disputed)
     types = list(
         Event.objects.filter(user=user, type__startswith="dispute.").order_by("pk").values_list("type", flat=True)
@@ -295,3 +283,18 @@ def test_a_won_dispute_records_updated_reinstated_and_closed(auth_client, api_cl
 def test_the_dispute_model_keeps_what_moved(disputed):
     assert (disputed.fee, disputed.amount_withdrawn, disputed.amount_owed) == (1_500, NET, 1_820)
     assert Dispute.objects.count() == 1
+
+
+def test_evidence_without_a_test_phrase_gets_no_ruling(auth_client, disputed):
+    submit_evidence(auth_client, disputed, "the customer signed for the parcel")
+    assert not SimulatorNotification.objects.filter(type="dispute.closed").exists()
+    disputed.refresh_from_db()
+    assert disputed.status == "under_review"
+
+
+def test_the_schema_documents_the_dispute_endpoints(api_client):
+    paths = api_client.get("/v1/schema", HTTP_ACCEPT="application/json").json()["paths"]
+    assert {"get", "post"} <= set(paths["/v1/disputes/{id}"])
+    assert "post" in paths["/v1/disputes/{id}/close"]
+    assert "get" in paths["/v1/disputes"]
+    assert "post" in paths["/v1/connectors/{connector}/notifications"]
