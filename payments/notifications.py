@@ -5,8 +5,8 @@ scheduler): claims due `SimulatorNotification` rows with SELECT … FOR UPDATE S
 any number of processes can run it at once and no row is sent by two), leases them for
 `LEASE_SECONDS`, and POSTs each one, signed per Standard Webhooks with the connector's secret,
 to CONNECTOR_NOTIFICATION_BASE_URL + /v1/connectors/<name>/notifications. A 2xx marks it sent;
-anything else is retried later with a growing delay. The HTTP call happens after the claim's
-commit, never inside a transaction.
+anything else is retried later with a growing delay, `MAX_ATTEMPTS` times at most. The HTTP
+call happens after the claim's commit, never inside a transaction.
 
 Receiving (`connector_notification_receive`, behind `POST /v1/connectors/{connector}/notifications`):
 verifies the signature with `standardwebhooks` (a bad or missing one: 400, nothing written), then in
@@ -42,6 +42,7 @@ logger = structlog.get_logger(__name__)
 LEASE_SECONDS = 60
 SEND_TIMEOUT_SECONDS = 10.0
 RETRY_DELAYS_SECONDS = (5, 30, 120, 600, 1800, 3600)
+MAX_ATTEMPTS = 24  # about a day: then the notification is parked (due_at null) for an operator
 USER_AGENT = "payments-platform-simulator-notifications/1.0"
 
 
@@ -235,8 +236,11 @@ def _send_one(client: httpx.Client, notification: SimulatorNotification) -> bool
         )
         return True
     delay = RETRY_DELAYS_SECONDS[min(notification.attempts, len(RETRY_DELAYS_SECONDS)) - 1]
+    parked = notification.attempts >= MAX_ATTEMPTS
+    if parked:
+        error = f"gave up after {notification.attempts} attempts: {error}"[:500]
     SimulatorNotification.objects.filter(pk=notification.pk).update(
-        due_at=now + timedelta(seconds=delay), last_status_code=status_code, last_error=error
+        due_at=None if parked else now + timedelta(seconds=delay), last_status_code=status_code, last_error=error
     )
     logger.warning(
         "processor_notification_failed", notification=notification.notification_id, error=error, retry_in=delay

@@ -6,6 +6,7 @@
 - `postings`: the ledger entries (capture, refund, refund reversal) and the fee rule
 - `sync`: recovery of calls a crash left unfinished (sync_payment_attempts)
 - `settlement`: the processor's settlement report and its reconciliation
+- `disputes`, `dispute_postings`: disputes opened and ruled by the processor, answered by the owner
 """
 
 from payments.services.intents import (

@@ -181,3 +181,13 @@ def test_a_notification_the_platform_does_not_accept_is_retried_later(settings, 
     notification = SimulatorNotification.objects.get()
     assert notification.sent_at is None and notification.attempts == 1 and notification.last_error
     assert notification.due_at > timezone.now()
+
+
+@pytest.mark.django_db
+def test_a_notification_refused_too_often_is_parked(settings, auth_client, user, wallet):
+    settings.CONNECTOR_NOTIFICATION_BASE_URL = "http://127.0.0.1:18499"
+    paid_intent(auth_client, user, wallet)
+    SimulatorNotification.objects.update(attempts=23)
+    processor_notifications_send(now=timezone.now() + LATER)
+    notification = SimulatorNotification.objects.get()
+    assert notification.due_at is None and notification.last_error.startswith("gave up after 24 attempts")
