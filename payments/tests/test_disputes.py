@@ -298,3 +298,12 @@ def test_the_schema_documents_the_dispute_endpoints(api_client):
     assert "post" in paths["/v1/disputes/{id}/close"]
     assert "get" in paths["/v1/disputes"]
     assert "post" in paths["/v1/connectors/{connector}/notifications"]
+
+
+def test_a_partly_refunded_payment_is_disputed_for_what_was_not_refunded(auth_client, api_client, user, wallet):
+    intent = paid_intent(auth_client, user, wallet)
+    refund = auth_client.post("/v1/refunds", {"payment_intent": intent.public_id, "amount": 3_000}, format="json")
+    assert refund.status_code == 201
+    dispute = open_dispute(api_client, intent)
+    assert (dispute.amount, dispute.fee, dispute.amount_withdrawn) == (7_000, 1_500, NET - 3_000)
+    assert owed(wallet) == 7_000 + 1_500 - (NET - 3_000)
