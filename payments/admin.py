@@ -51,7 +51,17 @@ class PaymentIntentAdmin(ReadOnlyAdmin):
 
 @admin.register(Refund)
 class RefundAdmin(ReadOnlyAdmin):
-    list_display = ["public_id", "intent", "amount", "currency", "reason", "status", "connector", "created"]
+    list_display = [
+        "public_id",
+        "intent",
+        "amount",
+        "fee_refunded",
+        "currency",
+        "reason",
+        "status",
+        "connector",
+        "created",
+    ]
     list_filter = ["status", "reason", "connector"]
     search_fields = ["public_id", "intent__public_id", "user__email", "connector_reference"]
     list_select_related = ["intent"]

@@ -179,6 +179,9 @@ class Refund(models.Model):
     failure_code = models.CharField(max_length=40, null=True, blank=True)
     # A rejected fraud review's refund: taken from the wallet's pending account, platform fee returned.
     from_held_funds = models.BooleanField(default=False)
+    # The share of the intent's platform fee this refund gave back to the wallet (REFUND_FEE_POLICY,
+    # services.postings.refund_fee_share); 0 under `retain`. The wallet paid `amount - fee_refunded`.
+    fee_refunded = models.BigIntegerField(default=0)
     # The Idempotency-Key claim of the request that created it (see PaymentIntent.idempotency_claim).
     idempotency_claim = models.BigIntegerField(null=True, blank=True, unique=True, editable=False)
     entry = models.OneToOneField("ledger.JournalEntry", on_delete=models.PROTECT, related_name="+")
@@ -194,7 +197,12 @@ class Refund(models.Model):
             models.Index(fields=["connector", "connector_reference"], name="refund_connector_ref"),
             models.Index(fields=["updated"], condition=Q(status="pending"), name="refund_pending"),
         ]
-        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(fee_refunded__gte=0, fee_refunded__lte=models.F("amount")), name="refund_fee_share_bounded"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.public_id

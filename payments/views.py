@@ -209,7 +209,8 @@ class RefundViewSet(ConnectorCallingViewSet):
         tags=["payments"],
         description=(
             "Refund a succeeded payment intent, fully (default) or partly, taken from the wallet it credited "
-            "(the platform fee is not returned). 400 amount_too_large (amount), balance_insufficient, "
+            "with its share of the platform fee given back (REFUND_FEE_POLICY=return, the default; retain keeps it). "
+            "400 amount_too_large (amount), balance_insufficient, "
             "payment_intent_unexpected_state; 404 for another user's intent."
         ),
     )

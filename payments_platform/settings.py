@@ -207,6 +207,12 @@ SUPPORTED_CURRENCIES = env.list("SUPPORTED_CURRENCIES", default=["usd", "eur", "
 PLATFORM_FEE_PERCENT = env.str("PLATFORM_FEE_PERCENT", default="2.9")
 PLATFORM_FEE_FIXED = env.int("PLATFORM_FEE_FIXED", default=30)
 MAX_AMOUNT = 99_999_999_999
+# What a refund does with the platform fee (issue 17, docs/payments.md "Refunds and the fee"):
+# "return" gives back the refund's share of it (so a full refund always fits in the wallet),
+# "retain" keeps it, as Stripe does.
+REFUND_FEE_POLICY = env.str("REFUND_FEE_POLICY", default="return")
+if REFUND_FEE_POLICY not in ("return", "retain"):
+    raise environ.ImproperlyConfigured(f"REFUND_FEE_POLICY must be return or retain, not {REFUND_FEE_POLICY!r}.")
 
 # --- Webhooks ---------------------------------------------------------------------
 
