@@ -48,7 +48,9 @@ _csrf_protect = decorator_from_middleware(_PageCsrf)
 def _page(request: HttpRequest, template: str, *, status: int = 200, **context) -> HttpResponse:
     response = render(request, f"{TEMPLATE_DIR}/{template}", context, status=status)
     response["Cache-Control"] = "no-store"
-    response["Referrer-Policy"] = "no-referrer"  # the address holds the page's token
+    # The address holds the page's token: never sent as a Referer to another site (the return_url).
+    # Not "no-referrer": Chromium then posts the form with "Origin: null", which CSRF rightly refuses.
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 
