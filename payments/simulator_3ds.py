@@ -8,6 +8,7 @@ there is none. Unknown address or wrong token: 404; used, expired or abandoned p
 missing or wrong CSRF token: 403, each with a page that says so.
 """
 
+from decimal import Decimal
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import structlog
@@ -19,6 +20,7 @@ from django.utils.decorators import decorator_from_middleware
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from ledger.currencies import currency_exponent
 from payments.services.authentication import (
     PageGone,
     PageMissing,
@@ -54,6 +56,12 @@ def _page(request: HttpRequest, template: str, *, status: int = 200, **context) 
     return response
 
 
+def _money(intent) -> str:
+    """100.00 USD, 500 JPY: the amount with its currency's exponent, as the cardholder reads it."""
+    exponent = currency_exponent(intent.currency)
+    return f"{Decimal(intent.amount).scaleb(-exponent):.{exponent}f} {intent.currency.upper()}"
+
+
 def _with_payment_intent(return_url: str, payment_intent: str) -> str:
     parts = urlsplit(return_url)
     query = [*parse_qsl(parts.query, keep_blank_values=True), ("payment_intent", payment_intent)]
@@ -67,7 +75,8 @@ def _authentication_page(request: HttpRequest, session_id: str) -> HttpResponse:
     try:
         if request.method == "GET":
             session = authentication_page_get(session_id=session_id, token=token)
-            return _page(request, "challenge.html", session=session, intent=session.intent)
+            intent = session.intent
+            return _page(request, "challenge.html", session=session, intent=intent, amount=_money(intent))
         result = request.POST.get("result")
         if result not in ("complete", "fail"):
             authentication_page_get(session_id=session_id, token=token)  # 404 / 410 first

@@ -135,6 +135,7 @@ def test_the_page_is_one_post_form_with_csrf_and_two_result_buttons_and_no_scrip
     assert 'name="result" value="complete"' in html
     assert 'name="result" value="fail"' in html
     assert "<script" not in html
+    assert "100.00 USD" in html
 
 
 def test_completing_the_page_captures_and_redirects_303_to_the_return_url(auth_client, user, wallet, card_3ds):
