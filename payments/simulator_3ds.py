@@ -90,6 +90,7 @@ def _authentication_page(request: HttpRequest, session_id: str) -> HttpResponse:
     if outcome.return_url:
         response = HttpResponseRedirect(_with_payment_intent(outcome.return_url, outcome.intent.public_id))
         response.status_code = 303
+        response["Referrer-Policy"] = "same-origin"
         return response
     return _page(request, "result.html", intent=outcome.intent)
 
