@@ -89,7 +89,7 @@ class PaymentIntent(models.Model):
     canceled_at = models.DateTimeField(null=True, blank=True)
     cancellation_reason = models.CharField(max_length=40, null=True, blank=True)
     # The confirm's `return_url`: where the 3-D Secure page sends the cardholder back to.
-    return_url = models.URLField(max_length=2048, null=True, blank=True)
+    return_url = models.CharField(max_length=2048, null=True, blank=True)  # an http(s) URL (the API checks it)
     # The Idempotency-Key claim (payments_platform IdempotencyKey pk) of the request that created
     # it: a keyed create re-run after a crash (phased idempotency) finds this intent again
     # instead of creating, and charging, a second one.
@@ -232,7 +232,7 @@ class ThreeDSecureSession(models.Model):
     intent = models.ForeignKey(PaymentIntent, on_delete=models.PROTECT, related_name="authentications")
     attempt = models.OneToOneField(PaymentAttempt, on_delete=models.PROTECT, related_name="authentication")
     token_hash = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the page token; never the token.")
-    return_url = models.URLField(max_length=2048, null=True, blank=True)
+    return_url = models.CharField(max_length=2048, null=True, blank=True)  # an http(s) URL (the API checks it)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
     expires_at = models.DateTimeField()
     # The attempt that carried the completed authentication to the processor.
