@@ -76,7 +76,10 @@ _DECLINE = (
     "card_declined with decline_code fraudulent (no charge attempted); manual_review succeeds but the "
     "money waits in the wallet's pending balance until the review is approved (a rejection refunds it). "
     "If the processor's answer is lost and it cannot say what it did, the intent is returned `processing` "
-    "(no other processor is tried) and finished later: poll it or wait for its webhook event."
+    "(no other processor is tried) and finished later: poll it or wait for its webhook event. "
+    "3-D Secure: a card that needs authentication answers 200/201 with the intent requires_action and "
+    "next_action.redirect_to_url {url, return_url}: send the cardholder to url (single use, 10 minutes); "
+    "the page sends them back to return_url?payment_intent=pi_… once answered. No money moves before."
 )
 
 
