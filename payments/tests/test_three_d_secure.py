@@ -285,3 +285,14 @@ def test_a_canceled_intent_closes_its_page(auth_client, wallet, card_3ds):
     assert Client().post(page_path(data), {"result": "complete"}).status_code == 410
     assert PaymentIntent.objects.get(public_id=data["id"]).status == "canceled"
     assert not JournalEntry.objects.filter(kind="payment_capture").exists()
+
+
+def test_the_page_token_never_reaches_the_logs(auth_client, wallet, card_3ds, caplog, capfd):
+    data = requires_action(auth_client, wallet, card_3ds)
+    token = parse_qs(urlsplit(data["next_action"]["redirect_to_url"]["url"]).query)["token"][0]
+    session_id = ThreeDSecureSession.objects.get().public_id
+    Client().get(page_path(data))
+    Client().post(page_path(data), {"result": "complete"})
+    logged = caplog.text + "".join(capfd.readouterr())
+    assert f"/simulator/3ds/{session_id}" in logged  # the access log records the path
+    assert token not in logged
