@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from payments.models import PaymentAttempt, PaymentIntent, PaymentMethod, Refund, SettlementRecord
+from payments.models import PaymentAttempt, PaymentIntent, PaymentMethod, Refund, SettlementRecord, ThreeDSecureSession
 from payments_platform.admin import ReadOnlyAdmin, ReadOnlyInline
 
 
@@ -51,10 +51,31 @@ class PaymentIntentAdmin(ReadOnlyAdmin):
 
 @admin.register(Refund)
 class RefundAdmin(ReadOnlyAdmin):
-    list_display = ["public_id", "intent", "amount", "currency", "reason", "status", "connector", "created"]
+    list_display = [
+        "public_id",
+        "intent",
+        "amount",
+        "fee_refunded",
+        "currency",
+        "reason",
+        "status",
+        "connector",
+        "created",
+    ]
     list_filter = ["status", "reason", "connector"]
     search_fields = ["public_id", "intent__public_id", "user__email", "connector_reference"]
     list_select_related = ["intent"]
+
+
+@admin.register(ThreeDSecureSession)
+class ThreeDSecureSessionAdmin(ReadOnlyAdmin):
+    """3-D Secure pages: which intent and attempt asked, how they were answered. Never the token."""
+
+    list_display = ["public_id", "intent", "status", "expires_at", "created", "updated"]
+    list_filter = ["status"]
+    search_fields = ["public_id", "intent__public_id"]
+    list_select_related = ["intent"]
+    exclude = ["token_hash"]
 
 
 @admin.register(SettlementRecord)

@@ -46,6 +46,7 @@ class PaymentIntent(models.Model):
     class Status(models.TextChoices):
         REQUIRES_PAYMENT_METHOD = "requires_payment_method"
         REQUIRES_CONFIRMATION = "requires_confirmation"
+        REQUIRES_ACTION = "requires_action"  # 3-D Secure: waiting for the cardholder (ThreeDSecureSession)
         PROCESSING = "processing"
         REQUIRES_CAPTURE = "requires_capture"
         SUCCEEDED = "succeeded"
@@ -87,6 +88,8 @@ class PaymentIntent(models.Model):
     captured_at = models.DateTimeField(null=True, blank=True)
     canceled_at = models.DateTimeField(null=True, blank=True)
     cancellation_reason = models.CharField(max_length=40, null=True, blank=True)
+    # The confirm's `return_url`: where the 3-D Secure page sends the cardholder back to.
+    return_url = models.CharField(max_length=2048, null=True, blank=True)  # an http(s) URL (the API checks it)
     # The Idempotency-Key claim (payments_platform IdempotencyKey pk) of the request that created
     # it: a keyed create re-run after a crash (phased idempotency) finds this intent again
     # instead of creating, and charging, a second one.
@@ -126,6 +129,7 @@ class PaymentAttempt(models.Model):
         SUCCEEDED = "succeeded"
         DECLINED = "declined"
         ERROR = "error"
+        REQUIRES_ACTION = "requires_action"  # the processor asked for 3-D Secure; the next attempt carries it
 
     intent = models.ForeignKey(PaymentIntent, on_delete=models.PROTECT, related_name="attempts")
     attempt_number = models.PositiveIntegerField()
@@ -179,6 +183,9 @@ class Refund(models.Model):
     failure_code = models.CharField(max_length=40, null=True, blank=True)
     # A rejected fraud review's refund: taken from the wallet's pending account, platform fee returned.
     from_held_funds = models.BooleanField(default=False)
+    # The share of the intent's platform fee this refund gave back to the wallet (REFUND_FEE_POLICY,
+    # services.postings.refund_fee_share); 0 under `retain`. The wallet paid `amount - fee_refunded`.
+    fee_refunded = models.BigIntegerField(default=0)
     # The Idempotency-Key claim of the request that created it (see PaymentIntent.idempotency_claim).
     idempotency_claim = models.BigIntegerField(null=True, blank=True, unique=True, editable=False)
     entry = models.OneToOneField("ledger.JournalEntry", on_delete=models.PROTECT, related_name="+")
@@ -194,7 +201,52 @@ class Refund(models.Model):
             models.Index(fields=["connector", "connector_reference"], name="refund_connector_ref"),
             models.Index(fields=["updated"], condition=Q(status="pending"), name="refund_pending"),
         ]
-        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(fee_refunded__gte=0, fee_refunded__lte=models.F("amount")), name="refund_fee_share_bounded"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.public_id
+
+
+class ThreeDSecureSession(models.Model):
+    """One 3-D Secure challenge: the hosted page the cardholder completes or fails (single use, 10 minutes).
+
+    The page's token (`payments.three_d_secure.page_token`) is an HMAC of the public id with the
+    server's key; only its SHA-256 is stored here (`token_hash`), so a copy of this table opens no page.
+    `open` until the page is completed, failed or expires; the row is locked (after its intent)
+    while that happens, so two tabs posting the same page move the money once.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open"
+        COMPLETED = "completed"
+        FAILED = "failed"
+        EXPIRED = "expired"
+        CANCELED = "canceled"  # the intent left requires_action another way (canceled)
+
+    public_id = PublicIdField(prefix="3ds")
+    intent = models.ForeignKey(PaymentIntent, on_delete=models.PROTECT, related_name="authentications")
+    attempt = models.OneToOneField(PaymentAttempt, on_delete=models.PROTECT, related_name="authentication")
+    token_hash = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the page token; never the token.")
+    return_url = models.CharField(max_length=2048, null=True, blank=True)  # an http(s) URL (the API checks it)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    expires_at = models.DateTimeField()
+    # The attempt that carried the completed authentication to the processor.
+    authenticated_attempt = models.OneToOneField(
+        PaymentAttempt, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created = models.DateTimeField(default=timezone.now, editable=False)
+    updated = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["expires_at"], condition=Q(status="open"), name="three_d_secure_open")]
+        constraints = [
+            models.UniqueConstraint(fields=["intent"], condition=Q(status="open"), name="three_d_secure_one_open"),
+        ]
 
     def __str__(self) -> str:
         return self.public_id
@@ -250,7 +302,7 @@ class SimulatorOperation(models.Model):
     connector = models.CharField(max_length=40)
     idempotency_key = models.CharField(max_length=120)
     operation = models.CharField(max_length=16)  # authorize | capture | void | refund
-    status = models.CharField(max_length=16)  # succeeded | declined | error
+    status = models.CharField(max_length=16)  # succeeded | declined | error | requires_action
     decline_code = models.CharField(max_length=40, null=True, blank=True)
     error_code = models.CharField(max_length=40, null=True, blank=True)
     reference = models.CharField(max_length=80, null=True, blank=True)

@@ -4,10 +4,12 @@ Card input fields are write-only and their error messages never repeat the value
 `*_representation` helpers give the API shape that events carry as `data.object`.
 """
 
+from django.core.validators import URLValidator
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from payments.models import PaymentAttempt, PaymentIntent, PaymentMethod, Refund
+from payments import three_d_secure
+from payments.models import PaymentAttempt, PaymentIntent, PaymentMethod, Refund, ThreeDSecureSession
 from payments_platform.api.fields import (
     AmountField,
     ConstantField,
@@ -86,6 +88,16 @@ class PaymentMethodOutput(serializers.Serializer):
 # --- Payment intents --------------------------------------------------------------------
 
 
+def _return_url_field() -> serializers.URLField:
+    return serializers.URLField(
+        max_length=2048,
+        required=False,
+        validators=[URLValidator(schemes=["http", "https"])],
+        help_text="3-D Secure: where the authentication page sends the cardholder back (http or https), "
+        "with ?payment_intent=pi_… added.",
+    )
+
+
 class PaymentIntentCreateInput(serializers.Serializer):
     amount = AmountField()
     currency = CurrencyField()
@@ -97,10 +109,12 @@ class PaymentIntentCreateInput(serializers.Serializer):
     )
     description = StrictCharField(max_length=500, required=False, allow_blank=True, default="")
     metadata = MetadataField()
+    return_url = _return_url_field()
 
 
 class PaymentIntentConfirmInput(serializers.Serializer):
     payment_method = StrictCharField(max_length=PUBLIC_ID_MAX_LENGTH, required=False, help_text="pm_…")
+    return_url = _return_url_field()
 
 
 class PaymentIntentCaptureInput(serializers.Serializer):
@@ -128,6 +142,18 @@ class PaymentAttemptOutput(serializers.ModelSerializer):
         fields = ["connector", "status", "error_code", "decline_code", "latency_ms", "created"]
 
 
+class RedirectToUrlOutput(serializers.Serializer):
+    url = serializers.CharField(
+        allow_null=True, help_text="The authentication page (single use, 10 minutes). Null in event payloads."
+    )
+    return_url = serializers.CharField(allow_null=True)
+
+
+class NextActionOutput(serializers.Serializer):
+    type = serializers.ChoiceField(choices=["redirect_to_url"])
+    redirect_to_url = RedirectToUrlOutput()
+
+
 class PaymentIntentOutput(serializers.ModelSerializer):
     id = serializers.CharField(source="public_id", read_only=True)
     object = ConstantField("payment_intent")
@@ -139,6 +165,7 @@ class PaymentIntentOutput(serializers.ModelSerializer):
     payment_method = serializers.CharField(source="payment_method.public_id", allow_null=True, default=None)
     metadata = MetadataField(read_only=True)
     last_payment_error = serializers.SerializerMethodField()
+    next_action = serializers.SerializerMethodField()
     outcome = serializers.SerializerMethodField()
     attempts = serializers.SerializerMethodField()
     canceled_at = UnixTimestampField(allow_null=True)
@@ -161,6 +188,7 @@ class PaymentIntentOutput(serializers.ModelSerializer):
             "description",
             "metadata",
             "last_payment_error",
+            "next_action",
             "outcome",
             "attempts",
             "canceled_at",
@@ -171,6 +199,19 @@ class PaymentIntentOutput(serializers.ModelSerializer):
     @extend_schema_field(LastPaymentErrorOutput(allow_null=True))
     def get_last_payment_error(self, intent: PaymentIntent) -> dict | None:
         return intent.last_payment_error
+
+    @extend_schema_field(NextActionOutput(allow_null=True))
+    def get_next_action(self, intent: PaymentIntent) -> dict | None:
+        """While `requires_action`: the 3-D Secure page to send the cardholder to. Event payloads
+        (context `for_event`) leave `url` out (null): it opens the page, and events are stored
+        and sent to webhook endpoints; the API shows it to the intent's owner."""
+        if intent.status != PaymentIntent.Status.REQUIRES_ACTION:
+            return None
+        session = intent.authentications.filter(status=ThreeDSecureSession.Status.OPEN).order_by("-pk").first()
+        if session is None:
+            return None
+        url = None if self.context.get("for_event") else three_d_secure.page_url(session.public_id)
+        return {"type": "redirect_to_url", "redirect_to_url": {"url": url, "return_url": session.return_url}}
 
     @extend_schema_field(OutcomeOutput(allow_null=True))
     def get_outcome(self, intent: PaymentIntent) -> dict | None:
@@ -183,7 +224,8 @@ class PaymentIntentOutput(serializers.ModelSerializer):
 
 
 def payment_intent_representation(intent: PaymentIntent) -> dict:
-    return dict(PaymentIntentOutput(intent).data)
+    """The intent as events carry it (`data.object`): the API shape, without the 3-D Secure page's url."""
+    return dict(PaymentIntentOutput(intent, context={"for_event": True}).data)
 
 
 # --- Refunds ----------------------------------------------------------------------------

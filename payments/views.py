@@ -76,7 +76,10 @@ _DECLINE = (
     "card_declined with decline_code fraudulent (no charge attempted); manual_review succeeds but the "
     "money waits in the wallet's pending balance until the review is approved (a rejection refunds it). "
     "If the processor's answer is lost and it cannot say what it did, the intent is returned `processing` "
-    "(no other processor is tried) and finished later: poll it or wait for its webhook event."
+    "(no other processor is tried) and finished later: poll it or wait for its webhook event. "
+    "3-D Secure: a card that needs authentication answers 200/201 with the intent requires_action and "
+    "next_action.redirect_to_url {url, return_url}: send the cardholder to url (single use, 10 minutes); "
+    "the page sends them back to return_url?payment_intent=pi_… once answered. No money moves before."
 )
 
 
@@ -209,7 +212,8 @@ class RefundViewSet(ConnectorCallingViewSet):
         tags=["payments"],
         description=(
             "Refund a succeeded payment intent, fully (default) or partly, taken from the wallet it credited "
-            "(the platform fee is not returned). 400 amount_too_large (amount), balance_insufficient, "
+            "with its share of the platform fee given back (REFUND_FEE_POLICY=return, the default; retain keeps it). "
+            "400 amount_too_large (amount), balance_insufficient, "
             "payment_intent_unexpected_state; 404 for another user's intent."
         ),
     )

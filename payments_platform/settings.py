@@ -207,6 +207,12 @@ SUPPORTED_CURRENCIES = env.list("SUPPORTED_CURRENCIES", default=["usd", "eur", "
 PLATFORM_FEE_PERCENT = env.str("PLATFORM_FEE_PERCENT", default="2.9")
 PLATFORM_FEE_FIXED = env.int("PLATFORM_FEE_FIXED", default=30)
 MAX_AMOUNT = 99_999_999_999
+# What a refund does with the platform fee (issue 17, docs/payments.md "Refunds and the fee"):
+# "return" gives back the refund's share of it (so a full refund always fits in the wallet),
+# "retain" keeps it, as Stripe does.
+REFUND_FEE_POLICY = env.str("REFUND_FEE_POLICY", default="return")
+if REFUND_FEE_POLICY not in ("return", "retain"):
+    raise environ.ImproperlyConfigured(f"REFUND_FEE_POLICY must be return or retain, not {REFUND_FEE_POLICY!r}.")
 
 # --- Webhooks ---------------------------------------------------------------------
 
@@ -235,6 +241,10 @@ FRAUD_MODEL_CACHE_SECONDS = env.float("FRAUD_MODEL_CACHE_SECONDS", default=30.0)
 # useless without the key. Connectors, routing and the circuit breaker: docs/payments.md.
 
 CARD_FINGERPRINT_KEY = env.str("CARD_FINGERPRINT_KEY", default="") or f"card-fingerprint:{SECRET_KEY}"
+# 3-D Secure (issue 17, docs/payments.md "3-D Secure"): the simulator's hosted page is served at
+# THREE_D_SECURE_BASE_URL/simulator/3ds/…; its tokens are HMACs with THREE_D_SECURE_KEY (empty: SECRET_KEY).
+THREE_D_SECURE_BASE_URL = env.str("THREE_D_SECURE_BASE_URL", default=f"http://localhost:{PORT}")
+THREE_D_SECURE_KEY = env.str("THREE_D_SECURE_KEY", default="")
 PAYMENT_SIMULATOR_LATENCY_MS = env.int("PAYMENT_SIMULATOR_LATENCY_MS", default=0)
 # Every connector call is bounded by its "timeout_seconds" option (default 10 s, well under
 # GUNICORN_TIMEOUT): past it the outcome is unknown and the payment waits for retrieve/sync.

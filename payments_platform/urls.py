@@ -36,6 +36,8 @@ urlpatterns = [
     path("ready", ReadyView.as_view(), name="ready"),
     path("v1/", include(api_v1)),
     path("admin/", admin.site.urls),
+    # The simulator connector's hosted 3-D Secure page (HTML, outside the API): payments/simulator_3ds.py
+    path("simulator/3ds/", include("payments.simulator_3ds")),
     re_path(r"^v1(?:/.*)?$", unknown_route),
 ]
 

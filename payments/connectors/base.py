@@ -19,6 +19,9 @@ from typing import Protocol
 SUCCEEDED = "succeeded"
 DECLINED = "declined"
 ERROR = "error"
+# 3-D Secure: the processor will not authorize before the cardholder authenticates. Not a
+# decline and not a technical failure: the intent waits in requires_action (no failover).
+REQUIRES_ACTION = "requires_action"
 
 # Technical failures: the payment may be retried on the next connector. Declines never are.
 PROCESSING_ERROR = "processing_error"
@@ -48,6 +51,8 @@ class AuthorizeRequest:
     currency: str
     capture: bool  # True: authorize and capture in one call (capture_method "automatic")
     description: str = ""
+    # The completed 3-D Secure session (3ds_…) this authorization carries, if any.
+    authentication: str | None = None
 
 
 @dataclass(frozen=True)
@@ -96,6 +101,10 @@ class ConnectorResult:
     @property
     def technical_failure(self) -> bool:
         return self.status == ERROR
+
+    @property
+    def requires_action(self) -> bool:
+        return self.status == REQUIRES_ACTION
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from payments.connectors.base import (
     DEFAULT_TIMEOUT_SECONDS,
     ERROR,
     PROCESSING_ERROR,
+    REQUIRES_ACTION,
     SUCCEEDED,
     AuthorizeRequest,
     AuthorizeResponse,
@@ -39,7 +40,7 @@ from payments.connectors.base import (
     RefundRequest,
     VoidRequest,
 )
-from payments.models import SimulatorOperation, SimulatorVaultCard
+from payments.models import SimulatorOperation, SimulatorVaultCard, ThreeDSecureSession
 
 # The contract's test cards -> behaviour. Any other valid number succeeds.
 TEST_CARDS = {
@@ -55,13 +56,20 @@ TEST_CARDS = {
     "4000000000009235": "fraud_elevated",
     # Succeed, then the processor reports a dispute or an inquiry (connectors/simulator_disputes.py).
     **simulator_disputes.DISPUTE_TEST_CARDS,
+    # 3-D Secure (payments.services.authentication): authorize answers requires_action until the
+    # authorization carries a completed session; then the first two succeed, the third declines.
+    "4000002760003184": "3ds_required",
+    "4000000000003220": "3ds_required",
+    "4000008400001629": "3ds_declined",
 }
+THREE_D_SECURE = {"3ds_required", "3ds_declined"}
 DECLINES = {"generic_decline", "insufficient_funds", "expired_card", "incorrect_cvc"}
 DECLINE_MESSAGES = {
     "generic_decline": "Your card was declined.",
     "insufficient_funds": "Your card has insufficient funds.",
     "expired_card": "Your card has expired.",
     "incorrect_cvc": "Your card's security code is incorrect.",
+    "card_declined": "Your card was declined.",
 }
 COUNTRIES = {"jcb": "JP", "unionpay": "CN"}
 
@@ -126,6 +134,11 @@ class SimulatorConnector:
                 return {"status": ERROR, "error_code": PROCESSING_ERROR}
             if card.behaviour in DECLINES:
                 return {"status": DECLINED, "decline_code": card.behaviour}
+            if card.behaviour in THREE_D_SECURE:
+                if not self._authenticated(request.authentication):
+                    return {"status": REQUIRES_ACTION}
+                if card.behaviour == "3ds_declined":
+                    return {"status": DECLINED, "decline_code": "card_declined"}
             return {
                 "status": SUCCEEDED,
                 "reference": self._reference("ch"),
@@ -246,6 +259,15 @@ class SimulatorConnector:
         return SimulatorOperation.objects.filter(
             connector=self.name, operation="authorize", status=SUCCEEDED, reference=reference
         ).first()
+
+    @staticmethod
+    def _authenticated(authentication: str | None) -> bool:
+        """The cardholder completed this 3-D Secure session (the simulated issuer's own record)."""
+        if not authentication:
+            return False
+        return ThreeDSecureSession.objects.filter(
+            public_id=authentication, status=ThreeDSecureSession.Status.COMPLETED
+        ).exists()
 
     def _voided(self, reference: str) -> bool:
         return SimulatorOperation.objects.filter(

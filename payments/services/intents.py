@@ -57,6 +57,7 @@ from payments.errors import (
 )
 from payments.models import PaymentAttempt, PaymentIntent, PaymentMethod
 from payments.serializers import payment_intent_representation
+from payments.services.authentication import authentication_require
 from payments.services.postings import capture_post
 from payments_platform.api.errors import APIError, InvalidRequest
 from wallets.errors import WalletMissing
@@ -134,6 +135,7 @@ def payment_intent_create(
     ip: str | None = None,
     occurred_at: datetime | None = None,
     idempotency_claim: int | None = None,
+    return_url: str | None = None,
 ) -> PaymentIntent:
     """Create an intent to collect `amount` into one of `user`'s wallets in `currency`, with its
     `payment_intent.created` event; with `confirm`, run `payment_intent_confirm` right after.
@@ -161,7 +163,9 @@ def payment_intent_create(
     if idempotency_claim is not None:
         existing = PaymentIntent.objects.filter(user=user, idempotency_claim=idempotency_claim).first()
         if existing is not None:
-            return _create_rerun(existing, confirm=confirm, request_id=request_id, ip=ip, occurred_at=occurred_at)
+            return _create_rerun(
+                existing, confirm=confirm, request_id=request_id, ip=ip, occurred_at=occurred_at, return_url=return_url
+            )
     with transaction.atomic():
         intent = PaymentIntent.objects.create(
             idempotency_claim=idempotency_claim,
@@ -179,17 +183,29 @@ def payment_intent_create(
     logger.info("payment_intent_created", payment_intent=intent.public_id, amount=amount, currency=currency)
     if confirm:
         return payment_intent_confirm(
-            user=user, public_id=intent.public_id, request_id=request_id, ip=ip, occurred_at=occurred_at
+            user=user,
+            public_id=intent.public_id,
+            request_id=request_id,
+            ip=ip,
+            occurred_at=occurred_at,
+            return_url=return_url,
         )
     return intent
 
 
-def _create_rerun(intent: PaymentIntent, *, confirm: bool, request_id: str, ip, occurred_at) -> PaymentIntent:
+def _create_rerun(
+    intent: PaymentIntent, *, confirm: bool, request_id: str, ip, occurred_at, return_url: str | None = None
+) -> PaymentIntent:
     """The same keyed create, run again after a crash: carry on from where the first run stopped."""
     logger.warning("payment_intent_create_rerun", payment_intent=intent.public_id, status=intent.status)
     if confirm and intent.status in CONFIRMABLE and not intent.attempts.exists() and intent.outcome is None:
         return payment_intent_confirm(
-            user=intent.user, public_id=intent.public_id, request_id=request_id, ip=ip, occurred_at=occurred_at
+            user=intent.user,
+            public_id=intent.public_id,
+            request_id=request_id,
+            ip=ip,
+            occurred_at=occurred_at,
+            return_url=return_url,
         )
     _raise_if_failed(intent)
     return intent
@@ -248,6 +264,7 @@ def payment_intent_confirm(
     request_id: str = "",
     ip: str | None = None,
     occurred_at: datetime | None = None,
+    return_url: str | None = None,
 ) -> PaymentIntent:
     """Confirm an intent: screen it for fraud, then route it to the eligible connectors in order,
     failing over on technical errors, never on a decline; every attempt is stored. Ends `succeeded`
@@ -261,6 +278,10 @@ def payment_intent_confirm(
     ledger entry. `manual_review` opens a review when the authorization succeeds and holds the
     captured money in the wallet's pending balance. The attempt is counted in the velocity windows
     after the decision (declined when blocked or declined by the issuer).
+
+    3-D Secure: a card the processor will not authorize before the cardholder authenticates ends
+    `requires_action` with a hosted page (`payments.services.authentication`); `return_url` is
+    where that page sends the cardholder back to. No money moves until the page is completed.
 
     Raises before any change: 400 `payment_intent_unexpected_state` unless the intent
     requires_payment_method or requires_confirmation; 400 parameter_missing without a payment
@@ -280,6 +301,7 @@ def payment_intent_confirm(
         ip=ip,
         occurred_at=occurred_at,
         request_id=request_id,
+        return_url=return_url,
     )
     if plan.attempt is None:  # blocked: the failure is committed (or kept with the 402 in a keyed request)
         velocity_record(context=plan.screening.context, declined=True)
@@ -298,6 +320,7 @@ def _confirm_begin(
     ip: str | None = None,
     occurred_at=None,
     request_id: str = "",
+    return_url: str | None = None,
 ) -> _Plan:
     """Under the intent's lock: check the state, pick the connectors, store the fraud outcome and the
     feature-log row; blocked: fail the intent (no attempt); else mark it `processing` and write the
@@ -344,7 +367,8 @@ def _confirm_begin(
             return _Plan(intent_pk=intent.pk, attempt=None, screening=screening)
         intent.status = Status.PROCESSING
         intent.last_payment_error = None
-        _save(intent, "payment_method", "outcome", "status", "last_payment_error")
+        intent.return_url = return_url
+        _save(intent, "payment_method", "outcome", "status", "last_payment_error", "return_url")
         attempt = _attempt_create(intent=intent, connector=connectors[0])
     return _Plan(
         intent_pk=intent.pk,
@@ -366,7 +390,9 @@ def _attempt_create(*, intent: PaymentIntent, connector: str) -> PaymentAttempt:
     )
 
 
-def _authorize(attempt: PaymentAttempt, *, intent: PaymentIntent, vault_token: str) -> AuthorizeResponse | None:
+def _authorize(
+    attempt: PaymentAttempt, *, intent: PaymentIntent, vault_token: str, authentication: str | None = None
+) -> AuthorizeResponse | None:
     """The connector's answer to the attempt; None when its outcome is unknown (see `_connector_call`)."""
     request = AuthorizeRequest(
         idempotency_key=attempt.idempotency_key,
@@ -375,6 +401,7 @@ def _authorize(attempt: PaymentAttempt, *, intent: PaymentIntent, vault_token: s
         currency=intent.currency,
         capture=intent.capture_method == PaymentIntent.CaptureMethod.AUTOMATIC,
         description=intent.description,
+        authentication=authentication,
     )
     return _connector_call(attempt.connector, "authorize", request, result_class=AuthorizeResponse)
 
@@ -465,6 +492,7 @@ def _attempt_record(attempt: PaymentAttempt, result: ConnectorResult) -> None:
     attempt.status = {
         "succeeded": PaymentAttempt.Status.SUCCEEDED,
         "declined": PaymentAttempt.Status.DECLINED,
+        "requires_action": PaymentAttempt.Status.REQUIRES_ACTION,
     }.get(result.status, PaymentAttempt.Status.ERROR)
     attempt.error_code = result.error_code
     attempt.decline_code = result.decline_code
@@ -494,7 +522,9 @@ def attempt_finish(
         if attempt.status != PaymentAttempt.Status.PENDING or intent.status != Status.PROCESSING:
             return intent
         _attempt_record(attempt, result)
-        if result.succeeded:
+        if result.requires_action:  # 3-D Secure: the intent waits for the cardholder's page
+            authentication_require(intent=intent, attempt=attempt, request_id=request_id)
+        elif result.succeeded:
             intent.connector = attempt.connector
             intent.connector_reference = result.reference
             if (intent.outcome or {}).get("type") == "manual_review":
@@ -666,7 +696,12 @@ def capture_finish(*, intent_pk: int, result: ConnectorResult, request_id: str =
 # --- Cancel and expire ----------------------------------------------------------------
 
 
-CANCELABLE = (Status.REQUIRES_PAYMENT_METHOD, Status.REQUIRES_CONFIRMATION, Status.REQUIRES_CAPTURE)
+CANCELABLE = (
+    Status.REQUIRES_PAYMENT_METHOD,
+    Status.REQUIRES_CONFIRMATION,
+    Status.REQUIRES_ACTION,
+    Status.REQUIRES_CAPTURE,
+)
 
 
 def payment_intent_cancel(
@@ -728,3 +763,33 @@ def payment_intents_expire(*, now=None) -> tuple[int, int]:
             logger.warning("payment_intent_expire_failed", payment_intent_pk=pk, error=error.code)
             failed += 1
     return canceled, failed
+
+
+# --- After 3-D Secure (payments.services.authentication) ------------------------------
+
+
+def attempt_create_authenticated(*, intent: PaymentIntent, connector: str) -> PaymentAttempt:
+    """The next attempt (`pending`) of a `requires_action` intent whose cardholder just completed the
+    page. The caller holds the intent's lock and sets it `processing` in the same transaction."""
+    return _attempt_create(intent=intent, connector=connector)
+
+
+def attempt_authorize_authenticated(*, attempt_pk: int, authentication: str, request_id: str = "") -> PaymentIntent:
+    """Send a pending attempt to its connector carrying the completed 3-D Secure session and finish
+    it exactly as a confirm would (`attempt_finish`: capture and postings when automatic, the fraud
+    review when the stored outcome asks for one, events). No failover: the authentication belongs
+    to that processor. An unknown outcome leaves the attempt pending for `sync_payment_attempts`."""
+    attempt = PaymentAttempt.objects.select_related("intent__payment_method").get(pk=attempt_pk)
+    intent = attempt.intent
+    result = _authorize(
+        attempt, intent=intent, vault_token=intent.payment_method.vault_token, authentication=authentication
+    )
+    if result is None:
+        routing.breaker_record_failure(attempt.connector)
+        logger.warning("payment_outcome_unknown", payment_intent=intent.public_id, attempt=attempt.idempotency_key)
+        return PaymentIntent.objects.get(pk=intent.pk)
+    if result.technical_failure:
+        routing.breaker_record_failure(attempt.connector)
+    else:
+        routing.breaker_record_success(attempt.connector)
+    return attempt_finish(attempt_pk=attempt.pk, result=result, request_id=request_id)

@@ -6,6 +6,8 @@ line of the wallet's statement (balance transactions `payment`, `fee`, `refund`)
 
 Fee rule (the one rounding rule): fee = amount x PLATFORM_FEE_PERCENT / 100, rounded half-up to
 the minor unit, plus PLATFORM_FEE_FIXED, capped at the amount.
+
+A refund's fee share (REFUND_FEE_POLICY=return): cumulative and rounded down, see `refund_fee_share`.
 """
 
 from decimal import ROUND_HALF_UP, Decimal
@@ -25,6 +27,22 @@ def platform_fee(amount: int) -> int:
     percent = Decimal(str(settings.PLATFORM_FEE_PERCENT))
     variable = (Decimal(amount) * percent / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP)
     return max(0, min(int(variable) + int(settings.PLATFORM_FEE_FIXED), amount))
+
+
+def refund_fee_share(*, intent: PaymentIntent, amount: int, fee_already_returned: int) -> int:
+    """The part of the intent's platform fee that a refund of `amount` gives back (minor units).
+
+    `retain`: 0. `return`: the fee share of everything refunded so far including this refund,
+    rounded down, less what earlier refunds that did not fail already gave back:
+    floor(fee x (amount_refunded + amount) / amount_received) - fee_already_returned, never below 0.
+    Rounding down means the shares never add up to more than the fee; the last refund (the one
+    that brings the refunded total to amount_received) gets floor(fee x 1) - returned, i.e. all
+    that remains. Call it under the intent's row lock (the refunded totals must not move).
+    """
+    if settings.REFUND_FEE_POLICY != "return" or not intent.fee or not intent.amount_received:
+        return 0
+    cumulative = intent.fee * (intent.amount_refunded + amount) // intent.amount_received
+    return max(0, min(cumulative, intent.fee) - fee_already_returned)
 
 
 def receivable_account(*, connector: str, currency: str) -> Account:
@@ -159,9 +177,46 @@ def _held_refund_lines(*, refund: Refund, intent: PaymentIntent, sign: int) -> l
     return lines
 
 
+def _refund_wallet_lines(*, refund: Refund, intent: PaymentIntent, sign: int) -> list[WalletLine]:
+    """A refund's statement lines (sign -1), or its reversal's (+1): `refund` for the amount and,
+    when it returns a fee share, `fee` for that share the other way."""
+    failed = sign > 0
+    lines = [
+        WalletLine(
+            wallet=intent.wallet,
+            amount=sign * refund.amount,
+            type=BalanceTransaction.Type.REFUND,
+            source=refund.public_id,
+            description=(
+                f"Refund {refund.public_id} failed: amount returned"
+                if failed
+                else f"Refund {refund.public_id} of {intent.public_id}"
+            ),
+        )
+    ]
+    if refund.fee_refunded:
+        lines.append(
+            WalletLine(
+                wallet=intent.wallet,
+                amount=-sign * refund.fee_refunded,
+                type=BalanceTransaction.Type.FEE,
+                source=refund.public_id,
+                description=(
+                    f"Platform fee share of refund {refund.public_id} taken back"
+                    if failed
+                    else f"Platform fee returned with refund {refund.public_id}"
+                ),
+            )
+        )
+    return lines
+
+
 def refund_post(*, refund: Refund, intent: PaymentIntent, request_id: str = "") -> JournalEntry:
-    """Take the refund from the wallet (line `refund`, -amount) and reduce the connector receivable.
-    Raises `InsufficientFunds` (nothing written) when the wallet cannot cover it.
+    """Take the refund from the wallet and reduce the connector receivable; with a fee share
+    (`refund.fee_refunded`, REFUND_FEE_POLICY=return) fee revenue gives that share back to the
+    wallet in the same entry, so the wallet pays `amount - fee_refunded`. Statement lines `refund`
+    -amount and `fee` +share. Raises `InsufficientFunds` (nothing written) when the wallet cannot
+    cover what it pays.
 
     `refund.from_held_funds` (a rejected fraud review refunds the whole payment): the net comes
     from the wallet's pending account and the platform returns its fee, so the wallet ends as if
@@ -178,21 +233,20 @@ def refund_post(*, refund: Refund, intent: PaymentIntent, request_id: str = "") 
             request_id=request_id,
         )
         return entry
+    lines = [credit(receivable_account(connector=intent.connector, currency=intent.currency), refund.amount)]
+    if refund.fee_refunded:
+        lines.append(debit(system_account(purpose="fees", currency=intent.currency), refund.fee_refunded))
     entry, _ = wallet_post_entry(
-        wallet_lines=[
-            WalletLine(
-                wallet=intent.wallet,
-                amount=-refund.amount,
-                type=BalanceTransaction.Type.REFUND,
-                source=refund.public_id,
-                description=f"Refund {refund.public_id} of {intent.public_id}",
-            )
-        ],
-        lines=[credit(receivable_account(connector=intent.connector, currency=intent.currency), refund.amount)],
+        wallet_lines=_refund_wallet_lines(refund=refund, intent=intent, sign=-1),
+        lines=lines,
         kind="refund",
         description=f"Refund {refund.public_id} of {intent.public_id}",
         reference=refund.public_id,
-        metadata={"refund": refund.public_id, "payment_intent": intent.public_id},
+        metadata={
+            "refund": refund.public_id,
+            "payment_intent": intent.public_id,
+            "fee_refunded": str(refund.fee_refunded),
+        },
         created_by=intent.user,
         request_id=request_id,
     )
@@ -200,7 +254,8 @@ def refund_post(*, refund: Refund, intent: PaymentIntent, request_id: str = "") 
 
 
 def refund_reversal_post(*, refund: Refund, intent: PaymentIntent) -> JournalEntry:
-    """The connector refused a refund: give the money back to the wallet (line `refund`, +amount).
+    """The connector refused a refund: give the money back to the wallet (line `refund`, +amount)
+    and the fee share back to fee revenue (line `fee`, -share): the exact mirror of `refund_post`.
     A held payment's refund goes back where it came from (pending account, fee revenue)."""
     if refund.from_held_funds:
         entry, _ = wallet_post_entry(
@@ -213,21 +268,20 @@ def refund_reversal_post(*, refund: Refund, intent: PaymentIntent) -> JournalEnt
             created_by=intent.user,
         )
         return entry
+    lines = [debit(receivable_account(connector=intent.connector, currency=intent.currency), refund.amount)]
+    if refund.fee_refunded:
+        lines.append(credit(system_account(purpose="fees", currency=intent.currency), refund.fee_refunded))
     entry, _ = wallet_post_entry(
-        wallet_lines=[
-            WalletLine(
-                wallet=intent.wallet,
-                amount=refund.amount,
-                type=BalanceTransaction.Type.REFUND,
-                source=refund.public_id,
-                description=f"Refund {refund.public_id} failed: amount returned",
-            )
-        ],
-        lines=[debit(receivable_account(connector=intent.connector, currency=intent.currency), refund.amount)],
+        wallet_lines=_refund_wallet_lines(refund=refund, intent=intent, sign=+1),
+        lines=lines,
         kind="refund_reversal",
         description=f"Refund {refund.public_id} failed at {intent.connector}",
         reference=refund.public_id,
-        metadata={"refund": refund.public_id, "payment_intent": intent.public_id},
+        metadata={
+            "refund": refund.public_id,
+            "payment_intent": intent.public_id,
+            "fee_refunded": str(refund.fee_refunded),
+        },
         created_by=intent.user,
     )
     return entry

@@ -2,6 +2,7 @@
 
 import structlog
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from fraud.models import ListEntry
@@ -11,7 +12,7 @@ from payments.connectors.base import ERROR, ConnectorResult, RefundRequest
 from payments.errors import AmountTooLarge, ChargeDisputed, PaymentIntentMissing, PaymentIntentUnexpectedState
 from payments.models import Dispute, PaymentIntent, Refund
 from payments.serializers import refund_representation
-from payments.services.postings import refund_post, refund_reversal_post
+from payments.services.postings import refund_fee_share, refund_post, refund_reversal_post
 from payments_platform.api.ids import new_public_id
 from webhooks.services import event_record
 
@@ -37,8 +38,11 @@ def refund_create(
     and while the payment is held for a fraud review: closing the review refunds or releases it)
     and the remaining amount (400 `amount_too_large`, param amount); posts the refund entry (debit
     the wallet, credit the connector receivable; 400 `balance_insufficient` with nothing written
-    when the wallet cannot cover it); writes the refund `pending` and `refund.created`. The
-    platform fee is not returned. Reason `fraudulent` also puts the card's fingerprint on the
+    when the wallet cannot cover it); writes the refund `pending` and `refund.created`. With
+    REFUND_FEE_POLICY=return (the default) the refund also gives back its share of the platform fee
+    (`postings.refund_fee_share`, computed under the same lock, so racing refunds never return more
+    than the fee): the wallet pays amount - share, and a full refund of money still in the wallet
+    always fits. `retain` keeps the fee. Reason `fraudulent` also puts the card's fingerprint on the
     blocked cards list and labels the payment's feature-log rows as fraud.
 
     After commit (at once outside a transaction; after the request's transaction in a keyed
@@ -103,6 +107,10 @@ def _refund(
         if remaining <= 0 or amount > remaining:
             raise AmountTooLarge(f"At most {remaining} of this payment remains to refund.", param="amount")
         number = intent.refunds.count() + 1
+        if held:  # the whole payment, fee included (postings._held_refund_lines)
+            fee_share = intent.fee
+        else:
+            fee_share = refund_fee_share(intent=intent, amount=amount, fee_already_returned=_fee_returned(intent))
         refund = Refund(
             public_id=new_public_id("re"),
             intent=intent,
@@ -113,6 +121,7 @@ def _refund(
             connector=intent.connector,
             idempotency_key=f"{intent.public_id}:refund:{number}",
             from_held_funds=held,
+            fee_refunded=fee_share,
             idempotency_claim=idempotency_claim,
         )
         refund.entry = refund_post(refund=refund, intent=intent, request_id=request_id)
@@ -140,6 +149,13 @@ def _refund(
     transaction.on_commit(execute_after_commit, robust=True)
     refund.refresh_from_db()
     return refund
+
+
+def _fee_returned(intent: PaymentIntent) -> int:
+    """The fee share already given back by the intent's refunds that did not fail (their reversal
+    took it back). Read under the intent's lock, which every refund of it takes first."""
+    refunds = intent.refunds.exclude(status=Refund.Status.FAILED)
+    return refunds.aggregate(total=Sum("fee_refunded"))["total"] or 0
 
 
 def _report_fraud(*, intent: PaymentIntent, refund: Refund) -> None:

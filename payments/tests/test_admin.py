@@ -17,7 +17,9 @@ def admin_client(client):
     return client
 
 
-@pytest.mark.parametrize("model", ["paymentmethod", "paymentintent", "refund", "settlementrecord"])
+@pytest.mark.parametrize(
+    "model", ["paymentmethod", "paymentintent", "refund", "settlementrecord", "threedsecuresession"]
+)
 def test_the_admin_lists_render_and_allow_no_add(admin_client, model):
     assert admin_client.get(reverse(f"admin:payments_{model}_changelist")).status_code == 200
     assert admin_client.get(reverse(f"admin:payments_{model}_add")).status_code == 403
@@ -47,3 +49,18 @@ def test_the_schema_documents_the_payments_endpoints(api_client):
         "/v1/refunds/{id}",
     ):
         assert path in paths
+
+
+def test_a_three_d_secure_session_page_shows_its_intent_and_never_the_token_hash(
+    admin_client, auth_client, user, wallet
+):
+    from payments.models import ThreeDSecureSession
+    from payments.tests.factories import payment_method
+
+    method = payment_method(user, "4000002760003184")
+    create_intent(auth_client, wallet, method, confirm=True)
+    session = ThreeDSecureSession.objects.get()
+    page = admin_client.get(reverse("admin:payments_threedsecuresession_change", args=[session.pk]))
+    assert page.status_code == 200
+    assert session.intent.public_id in page.content.decode()
+    assert session.token_hash not in page.content.decode()

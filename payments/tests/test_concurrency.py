@@ -7,6 +7,7 @@ taken by the services are what keeps the totals right.
 import pytest
 
 from conftest import client_for, run_in_threads
+from ledger.services import system_account
 from payments.models import PaymentIntent, Refund
 from payments.tests.conftest import create_intent
 from wallets.tests.factories import available_balance, fund
@@ -45,7 +46,7 @@ def test_concurrent_refunds_never_exceed_the_captured_amount(auth_client, user, 
     intent = PaymentIntent.objects.get(public_id=pi)
     assert intent.amount_refunded == 10_000
     assert Refund.objects.filter(intent=intent, status="succeeded").count() == 5
-    assert available_balance(wallet) == 9680 + 100_000 - 10_000
+    assert available_balance(wallet) == 9680 + 100_000 - 10_000 + 320  # the whole fee came back with them
 
 
 def test_concurrent_captures_and_refunds_of_one_intent(auth_client, user, wallet, visa):
@@ -65,4 +66,30 @@ def test_concurrent_captures_and_refunds_of_one_intent(auth_client, user, wallet
     assert intent.amount_refunded <= 6000
     assert statuses.count(200) == 1
     assert statuses.count(201) == intent.amount_refunded // 1000
-    assert available_balance(wallet) == 100_000 + 6000 - intent.fee - intent.amount_refunded
+    fee_returned = sum(Refund.objects.filter(intent=intent).values_list("fee_refunded", flat=True))
+    assert fee_returned <= intent.fee
+    assert available_balance(wallet) == 100_000 + 6000 - intent.fee - intent.amount_refunded + fee_returned
+
+
+def test_concurrent_partial_refunds_give_back_exactly_the_fee_and_empty_the_wallet(auth_client, user, wallet, visa):
+    """REFUND_FEE_POLICY=return: five refunds of 10.00 race on a 40.00 payment (fee 1.46) whose
+    38.54 is all the wallet holds. Four fit; their fee shares add up to exactly the fee."""
+    pi = create_intent(auth_client, wallet, visa, amount=4000, confirm=True).json()["data"]["id"]
+    statuses = race(
+        user, 5, lambda client, i: client.post("/v1/refunds", {"payment_intent": pi, "amount": 1000}, format="json")
+    )
+    assert statuses == [201] * 4 + [400]
+    refunds = Refund.objects.filter(intent__public_id=pi)
+    assert sum(refunds.values_list("fee_refunded", flat=True)) == 146
+    assert available_balance(wallet) == 0
+    assert system_account(purpose="fees", currency="usd").balance == 0
+
+
+def test_two_racing_full_refunds_refund_once_and_return_the_fee_once(auth_client, user, wallet, visa):
+    pi = create_intent(auth_client, wallet, visa, amount=4000, confirm=True).json()["data"]["id"]
+    statuses = race(user, 2, lambda client, i: client.post("/v1/refunds", {"payment_intent": pi}, format="json"))
+    assert statuses == [201, 400]
+    assert Refund.objects.get(intent__public_id=pi).fee_refunded == 146
+    assert PaymentIntent.objects.get(public_id=pi).amount_refunded == 4000
+    assert available_balance(wallet) == 0
+    assert system_account(purpose="fees", currency="usd").balance == 0

@@ -84,7 +84,7 @@ def test_a_partial_capture_posts_only_the_captured_amount(auth_client, wallet, v
     assert balance(available) == 3854
 
 
-def test_two_partial_refunds_come_from_the_wallet_and_reduce_the_receivable(
+def test_two_partial_refunds_come_from_the_wallet_with_their_fee_share_and_reduce_the_receivable(
     auth_client, wallet, visa, django_capture_on_commit_callbacks
 ):
     pi = create_intent(auth_client, wallet, visa, confirm=True).json()["data"]["id"]
@@ -98,16 +98,18 @@ def test_two_partial_refunds_come_from_the_wallet_and_reduce_the_receivable(
     available = f"wallet:{wallet.public_id}:available"
     receivable = "connector:simulator_a:receivable:usd"
     refund_entries = JournalEntry.objects.filter(kind="refund").order_by("pk")
+    # REFUND_FEE_POLICY=return: 30 % of the payment gives back floor(320 x 0.3) = 96 of the fee;
+    # 50 % refunded in all gives back floor(320 x 0.5) = 160, so the second gets 160 - 96 = 64.
     assert [postings(entry) for entry in refund_entries] == [
-        [(available, 3000), (receivable, -3000)],
-        [(available, 2000), (receivable, -2000)],
+        [(available, 3000), (available, -96), (receivable, -3000), ("platform:fees:usd", 96)],
+        [(available, 2000), (available, -64), (receivable, -2000), ("platform:fees:usd", 64)],
     ]
-    assert balance(available) == 9680 - 5000
+    assert balance(available) == 9680 - 5000 + 160
     assert balance(receivable) == 5000
-    assert system_account(purpose="fees", currency="usd").balance == 320  # the fee is not returned
+    assert system_account(purpose="fees", currency="usd").balance == 320 - 160
     intent = PaymentIntent.objects.get(public_id=pi)
     assert (intent.amount_received, intent.amount_refunded) == (10_000, 5000)
     lines = list(
         BalanceTransaction.objects.filter(wallet=wallet).order_by("pk").values_list("type", "amount", "balance_after")
     )
-    assert lines[-2:] == [("refund", -3000, 6680), ("refund", -2000, 4680)]
+    assert lines[-4:] == [("refund", -3000, 6680), ("fee", 96, 6776), ("refund", -2000, 4776), ("fee", 64, 4840)]

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('ledger', '0003_postgresql_guards'),
-        ('payments', '0003_idempotency_claims'),
+        ('payments', '0005_three_d_secure'),
         ('wallets', '0002_fraud_outcome_and_review_holds'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
