@@ -118,6 +118,20 @@ CHECKS: tuple[Check, ...] = (
 )
 
 
+# Checks other apps add over their own tables (wallets: statements against postings), registered
+# from their AppConfig.ready so the ledger never imports them. They run after CHECKS, in order.
+_registered: list[Check] = []
+
+
+def register_check(check: Check) -> None:
+    if all(existing.name != check.name for existing in _registered):
+        _registered.append(check)
+
+
+def all_checks() -> tuple[Check, ...]:
+    return CHECKS + tuple(_registered)
+
+
 @dataclass
 class CheckResult:
     name: str
@@ -172,7 +186,7 @@ def reconcile(*, limit: int = 100, on_start: Callable[[Check], None] | None = No
         else:
             own_transaction = False
     try:
-        for check in CHECKS:
+        for check in all_checks():
             if on_start is not None:
                 on_start(check)
             yield run_check(check, limit=limit)
