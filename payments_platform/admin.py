@@ -73,9 +73,15 @@ def admin_link(target, text=None):
 
 
 def changelist_link(model, text: str, **filters):
-    """A link to `model`'s list filtered by `filters` (e.g. `user__id__exact=3`)."""
-    opts = model._meta
-    url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+    """A link to `model`'s list (a model or "app_label.modelname") filtered by `filters` (e.g. `user__id__exact=3`)."""
+    if isinstance(model, str):
+        app_label, model_name = model.lower().split(".")
+    else:
+        app_label, model_name = model._meta.app_label, model._meta.model_name
+    try:
+        url = reverse(f"admin:{app_label}_{model_name}_changelist")
+    except NoReverseMatch:
+        return text
     query = "&".join(f"{key}={value}" for key, value in filters.items())
     return format_html('<a href="{}?{}">{}</a>', url, query, text)
 
