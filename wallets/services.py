@@ -472,7 +472,7 @@ def _transfer_move_held(*, review, to_recipient: bool) -> Transfer:
         reference=transfer.public_id,
         metadata={"transfer": transfer.public_id, "review": review.public_id},
         created_by=review.closed_by,
-        request_id=review.request_id,
+        request_id=review.acting_request_id,
     )
     transfer.funds_held = False
     if not to_recipient:
