@@ -1,4 +1,4 @@
-"""`{% load admin_links %}` then `{{ "tr_…"|admin_link }}` or `{{ obj|admin_link }}`: the one admin link helper in templates."""
+"""`{% load admin_links %}` then `{{ "tr_…"|admin_link }}` or `{{ obj|admin_link }}`: the admin link helper."""
 
 from django import template
 
