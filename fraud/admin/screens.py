@@ -5,11 +5,13 @@ import json
 from django import forms
 from django.contrib import admin, messages
 from django.utils.html import format_html
+from rangefilter.filters import DateRangeFilter
 
 from fraud import services
 from fraud.assessment import forget_rules
 from fraud.models import AssessmentRecord, ListEntry, RiskModel, Rule
-from payments_platform.admin import ReadOnlyAdmin
+from payments_platform.admin import ReadOnlyAdmin, admin_link
+from payments_platform.money import money_html
 
 
 class RuleForm(forms.ModelForm):
@@ -94,8 +96,15 @@ class RiskModelAdmin(ReadOnlyAdmin):
 
 @admin.register(AssessmentRecord)
 class AssessmentRecordAdmin(ReadOnlyAdmin):
-    list_display = ["created", "operation", "object_id", "user", "amount", "currency", "outcome_type", "risk_score"]
-    list_filter = ["operation", "outcome_type", "risk_level", "label", "label_source"]
+    list_display = ["created", "operation", "object_link", "user", "amount_display", "outcome_type", "risk_score"]
+    list_filter = ["operation", "outcome_type", "risk_level", "label", "label_source", ("created", DateRangeFilter)]
     search_fields = ["object_id", "user__email"]
     list_select_related = ["user"]
-    date_hierarchy = "created"
+
+    @admin.display(description="object", ordering="object_id")
+    def object_link(self, record: AssessmentRecord):
+        return admin_link(record.object_id)
+
+    @admin.display(description="amount", ordering="amount")
+    def amount_display(self, record: AssessmentRecord):
+        return money_html(record.amount, record.currency)
