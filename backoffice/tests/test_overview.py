@@ -1,4 +1,4 @@
-"""The overview on the admin index: volumes per currency, open reviews, webhook backlog, relay lag, last reconciliation."""
+"""The overview on the admin index: volumes, open reviews, webhook backlog and relay lag, last reconciliation."""
 
 import pytest
 from django.core.management import call_command
