@@ -58,7 +58,7 @@ def _card_or_destination(review: Review):
 @admin.register(Review)
 class ReviewAdmin(ReadOnlyAdmin):
     change_form_template = "admin/fraud/review/change_form.html"
-    list_display = ["public_id", "status", "object_link", "user", "amount", "risk_score", "risk_level", "created"]
+    list_display = ["public_id", "status", "object_link", "user", "amount", "risk", "created"]
     list_filter = ["status", "object_type", "risk_level", ("created", DateRangeFilter)]
     search_fields = ["public_id", "object_id", "user__email"]
     list_select_related = ["user", "closed_by"]
@@ -88,6 +88,10 @@ class ReviewAdmin(ReadOnlyAdmin):
     @admin.display(description="under review")
     def object_link(self, review: Review):
         return format_html("{} {}", review.object_type.replace("_", " "), admin_link(review.object_id))
+
+    @admin.display(description="risk", ordering="risk_score")
+    def risk(self, review: Review) -> str:
+        return f"{review.risk_score} ({review.risk_level})"
 
     @admin.display(description="customer")
     def customer(self, review: Review):

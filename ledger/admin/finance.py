@@ -36,7 +36,7 @@ class TrialBalanceForm(forms.Form):
 def trial_balance_view(request):
     today = timezone.localdate()
     form = TrialBalanceForm(request.GET or {"currency": "usd", "as_of": today.isoformat()})
-    balance = None
+    balance = as_of = None
     if form.is_valid():
         as_of = form.cleaned_data["as_of"]
         balance = trial_balance_as_of(
@@ -47,6 +47,7 @@ def trial_balance_view(request):
         "title": "Trial balance",
         "form": form,
         "balance": balance,
+        "as_of_day": as_of,
         "opts": Account._meta,
     }
     return TemplateResponse(request, "admin/ledger/trial_balance.html", context)
