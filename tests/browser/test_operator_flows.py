@@ -5,6 +5,7 @@ read the trial balance, export a CSV; and no table is wider than the window at 1
 import csv
 import datetime as dt
 import io
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -170,7 +171,7 @@ def test_a_finance_person_exports_the_postings_as_csv(page, books, screenshots):
 
     with page.expect_download() as download:
         page.click("text=Export CSV")
-    rows = list(csv.reader(io.StringIO(open(download.value.path(), encoding="utf-8").read())))
+    rows = list(csv.reader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8"))))
 
     assert rows[0][:4] == ["posting", "entry", "account", "currency"]
     shown = page.locator("#result_list tbody tr").count()
