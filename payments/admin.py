@@ -2,14 +2,29 @@
 refunds, settlement records. Money in its currency's format; every list with dates has a range filter
 and the money lists export CSV."""
 
-from django.contrib import admin
-from django.utils.html import format_html_join
+from django.contrib import admin, messages
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
 from rangefilter.filters import DateRangeFilter
 
 from fraud.models import Review
 from ledger.models import JournalEntry
 from payments.models import PaymentAttempt, PaymentIntent, PaymentMethod, Refund, SettlementRecord
-from payments_platform.admin import CSVExportMixin, ReadOnlyAdmin, ReadOnlyInline, admin_link
+from payments.services import refund_by_operator
+from payments.services.postings import receivable_account
+from payments_platform.admin import (
+    CSVExportMixin,
+    Movement,
+    ReadOnlyAdmin,
+    ReadOnlyInline,
+    admin_link,
+    confirmation,
+    operator_request,
+    refusal,
+)
+from payments_platform.api.errors import APIError
 from payments_platform.money import format_amount, money_html
 
 
@@ -62,6 +77,7 @@ INTENT_CSV = [
 
 @admin.register(PaymentIntent)
 class PaymentIntentAdmin(CSVExportMixin, ReadOnlyAdmin):
+    change_form_template = "admin/payments/paymentintent/change_form.html"
     list_display = ["public_id", "user", "amount_display", "status", "received", "refunded", "created"]
     list_filter = ["status", "currency", "capture_method", "connector", ("created", DateRangeFilter)]
     search_fields = ["public_id", "user__email", "connector_reference"]
@@ -134,6 +150,100 @@ class PaymentIntentAdmin(CSVExportMixin, ReadOnlyAdmin):
     def entries(self, intent: PaymentIntent):
         rows = JournalEntry.objects.filter(reference=intent.public_id).order_by("pk")
         return format_html_join(", ", "{} ({})", ((admin_link(e), e.kind) for e in rows)) or "-"
+
+    # --- an operator's refund: a page that shows what will move, then refund_by_operator --------
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.refund_view)
+        return [path("<int:pk>/refund/", view, name="payments_paymentintent_refund"), *super().get_urls()]
+
+    def has_refund_permission(self, request) -> bool:
+        """Refunding moves money: it needs the change permission on payment intents (superusers have it)."""
+        return request.user.has_perm("payments.change_paymentintent")
+
+    def refund_view(self, request, pk: int):
+        """GET (optionally `?amount=` in minor units): what the refund will move; POST confirm=yes: refund."""
+        intent = get_object_or_404(PaymentIntent.objects.select_related("wallet", "user"), pk=pk)
+        page = reverse("admin:payments_paymentintent_change", args=[pk])
+        if not self.has_refund_permission(request):
+            reason = "Refunding moves money: it needs the permission to change payment intents."
+            return refusal(request, title="Refund refused", reason=reason, back_url=page)
+        remaining = intent.amount_received - intent.amount_refunded
+        data = request.POST if request.method == "POST" else request.GET
+        try:
+            amount = int(data.get("amount") or remaining)
+        except ValueError:
+            amount = 0
+        refused = None
+        if intent.status != PaymentIntent.Status.SUCCEEDED or intent.held_for_review:
+            refused = f"Only a succeeded payment that is not held for review can be refunded ({intent.status})."
+        elif not 0 < amount <= remaining:
+            refused = f"The amount must be between 1 and the {remaining} minor units left to refund."
+        if refused:
+            return refusal(request, title="Refund refused", reason=refused, back_url=page, status=409)
+        reason = data.get("reason") or None
+        if reason not in (None, *Refund.Reason.values):
+            reason = None
+        if request.method == "POST" and request.POST.get("confirm") == "yes":
+            request_id, ip = operator_request(request)
+            try:
+                refund = refund_by_operator(
+                    intent=intent, amount=amount, reason=reason, actor=request.user, request_id=request_id, ip=ip
+                )
+            except APIError as error:
+                return refusal(request, title="Refund refused", reason=error.message, back_url=page, status=409)
+            self.message_user(request, f"Refund {refund.public_id} of {intent.public_id} created.", messages.SUCCESS)
+            return HttpResponseRedirect(page)
+        receivable = receivable_account(connector=intent.connector, currency=intent.currency)
+        wallet_balance = intent.wallet.available_account.balance
+        currency = intent.currency
+        return confirmation(
+            request,
+            title=f"Refund {intent.public_id}",
+            summary=f"Refund {format_amount(amount, currency)} {currency.upper()} to {intent.user.email}'s card, "
+            f"taken from their wallet {intent.wallet.public_id}.",
+            facts=[
+                ("payment", admin_link(intent)),
+                (
+                    "received / refunded so far",
+                    format_html(
+                        "{} / {}",
+                        money_html(intent.amount_received, currency),
+                        money_html(intent.amount_refunded, currency),
+                    ),
+                ),
+                ("reason", reason or "-"),
+                (
+                    "a partial refund?",
+                    format_html(
+                        '<form method="get" class="refund-amount"><input type="number" name="amount" value="{}" '
+                        'min="1" max="{}"> minor units <select name="reason"><option value="">no reason</option>'
+                        '<option value="requested_by_customer">requested by customer</option>'
+                        '<option value="duplicate">duplicate</option><option value="fraudulent">fraudulent</option>'
+                        '</select> <input type="submit" value="Show what this moves"></form>',
+                        amount,
+                        remaining,
+                    ),
+                ),
+            ],
+            movements=[
+                Movement(
+                    account=format_html("{} of {}", admin_link(intent.wallet), intent.user.email),
+                    debit=money_html(amount, currency),
+                    before=money_html(wallet_balance, currency),
+                    after=money_html(wallet_balance - amount, currency),
+                ),
+                Movement(
+                    account=admin_link(receivable, receivable.code),
+                    credit=money_html(amount, currency),
+                    before=money_html(receivable.balance, currency),
+                    after=money_html(receivable.balance - amount, currency),
+                ),
+            ],
+            confirm_label="Yes, refund",
+            cancel_url=page,
+            hidden=[("amount", amount), ("reason", reason or "")],
+        )
 
 
 REFUND_CSV = [

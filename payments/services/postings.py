@@ -159,9 +159,10 @@ def _held_refund_lines(*, refund: Refund, intent: PaymentIntent, sign: int) -> l
     return lines
 
 
-def refund_post(*, refund: Refund, intent: PaymentIntent, request_id: str = "") -> JournalEntry:
+def refund_post(*, refund: Refund, intent: PaymentIntent, request_id: str = "", created_by=None) -> JournalEntry:
     """Take the refund from the wallet (line `refund`, -amount) and reduce the connector receivable.
-    Raises `InsufficientFunds` (nothing written) when the wallet cannot cover it.
+    Raises `InsufficientFunds` (nothing written) when the wallet cannot cover it. `created_by`: the
+    operator who issued it (default: the payment's owner).
 
     `refund.from_held_funds` (a rejected fraud review refunds the whole payment): the net comes
     from the wallet's pending account and the platform returns its fee, so the wallet ends as if
@@ -174,7 +175,7 @@ def refund_post(*, refund: Refund, intent: PaymentIntent, request_id: str = "") 
             description=f"Refund {refund.public_id} of {intent.public_id} (rejected by fraud review)",
             reference=refund.public_id,
             metadata={"refund": refund.public_id, "payment_intent": intent.public_id, "held_for_review": True},
-            created_by=intent.user,
+            created_by=created_by or intent.user,
             request_id=request_id,
         )
         return entry
@@ -193,7 +194,7 @@ def refund_post(*, refund: Refund, intent: PaymentIntent, request_id: str = "") 
         description=f"Refund {refund.public_id} of {intent.public_id}",
         reference=refund.public_id,
         metadata={"refund": refund.public_id, "payment_intent": intent.public_id},
-        created_by=intent.user,
+        created_by=created_by or intent.user,
         request_id=request_id,
     )
     return entry
