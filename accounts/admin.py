@@ -51,7 +51,7 @@ class UserAdmin(DjangoUserAdmin):
     ordering = ["-created"]
     list_display = ["email", "public_id", "name", "is_active", "is_staff", "created"]
     search_fields = ["email", "public_id", "name"]
-    list_filter = ["is_active", "is_staff"]
+    list_filter = ["is_active", "is_staff", ("created", DateRangeFilter)]
     readonly_fields = ["public_id", "created", "last_login", "money_links"]
     fieldsets = [
         (None, {"fields": ["public_id", "email", "password", "name"]}),

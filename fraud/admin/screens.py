@@ -27,7 +27,7 @@ class RuleAdmin(admin.ModelAdmin):
 
     form = RuleForm
     list_display = ["name", "action", "expression", "position", "enabled", "updated"]
-    list_filter = ["action", "enabled"]
+    list_filter = ["action", "enabled", ("updated", DateRangeFilter)]
     list_editable = ["enabled"]
     search_fields = ["name", "expression"]
     ordering = ["action", "position", "id"]
@@ -48,7 +48,7 @@ class RuleAdmin(admin.ModelAdmin):
 @admin.register(ListEntry)
 class ListEntryAdmin(admin.ModelAdmin):
     list_display = ["value", "kind", "list_action", "reason", "created_by", "created"]
-    list_filter = ["list_action", "kind"]
+    list_filter = ["list_action", "kind", ("created", DateRangeFilter)]
     search_fields = ["value", "reason"]
     fields = ["kind", "list_action", "value", "reason"]
     list_select_related = ["created_by"]
@@ -66,6 +66,7 @@ def _pretty(data) -> str:
 @admin.register(RiskModel)
 class RiskModelAdmin(ReadOnlyAdmin):
     list_display = ["version", "kind", "active", "trained_on", "roc_auc", "created"]
+    list_filter = ["active", ("created", DateRangeFilter)]
     fields = ["version", "kind", "active", "trained_on", "created", "metrics_display", "parameters_display"]
     readonly_fields = fields
     actions = ["activate"]

@@ -124,3 +124,14 @@ def test_reverse_action_is_refused_to_staff_without_permission(client, transfer)
     )
 
     assert not JournalEntry.objects.filter(reverses=transfer).exists()
+
+
+def test_a_page_refused_to_staff_renders_inside_the_admin_with_a_reason(client):
+    client.force_login(UserFactory(is_staff=True))
+
+    response = client.get(reverse("admin:ledger_account_changelist"))
+
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert 'class="errornote"' in page and "Not allowed" in page
+    assert reverse("admin:index") in page
