@@ -8,6 +8,7 @@ from functools import cache
 
 from django.apps import apps
 from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.decorators import staff_member_required
 from django.http import Http404, HttpRequest, HttpResponseRedirect, StreamingHttpResponse
 from django.template.response import TemplateResponse
@@ -199,7 +200,10 @@ class CSVExportMixin:
     def export_csv(self, request: HttpRequest):
         if not self.has_view_permission(request):
             return refusal(request, title="Export refused", reason="You may not view these rows.")
-        queryset = self.get_changelist_instance(request).get_queryset(request)
+        try:
+            queryset = self.get_changelist_instance(request).get_queryset(request)
+        except IncorrectLookupParameters:
+            return refusal(request, title="Export refused", reason="The list's filters are not valid.", status=400)
         columns = self.get_csv_columns()
         stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
         response = StreamingHttpResponse(self._csv_rows(queryset, columns), content_type="text/csv; charset=utf-8")

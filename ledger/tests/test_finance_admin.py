@@ -134,3 +134,10 @@ def test_admin_times_show_their_time_zone(admin_client, history):
     page = admin_client.get("/admin/ledger/journalentry/").content.decode()
 
     assert " UTC" in page
+
+
+def test_a_csv_export_with_an_invalid_filter_is_refused_with_a_reason(admin_client, history):
+    response = admin_client.get("/admin/ledger/posting/export.csv", {"no_such_field": "1"})
+
+    assert response.status_code == 400
+    assert "filters are not valid" in response.content.decode()

@@ -13,9 +13,7 @@ import pytest
 
 CHROMIUM = Path("/usr/bin/chromium")
 
-# Playwright's sync API runs an event loop in this thread; Django's ORM, used by the tests to set
-# up data, refuses to run next to one unless told that this is not an async context.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+# Read by pytest-django's live_server when it starts (only these tests use it): our port range.
 os.environ.setdefault("DJANGO_LIVE_TEST_SERVER_ADDRESS", "127.0.0.1:18231")
 
 
@@ -28,18 +26,30 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    """One headless Chromium per module. Playwright's sync API runs an event loop in this thread
+    while it is open; Django's ORM (the tests set up data with it) refuses to run beside one unless
+    DJANGO_ALLOW_ASYNC_UNSAFE says this is not an async context, so that is set here and removed
+    again with the loop, never leaking into other tests (or `check --deploy` subprocesses)."""
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield browser
-        browser.close()
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=str(CHROMIUM),
+                headless=True,
+                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+            )
+            yield browser
+            browser.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture
