@@ -10,7 +10,6 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
-from django.utils.safestring import mark_safe
 from rangefilter.filters import DateRangeFilter
 
 from fraud.models import Review
@@ -251,8 +250,8 @@ class TransferAdmin(CSVExportMixin, ReadOnlyAdmin):
         rows = BalanceTransaction.objects.filter(source=transfer.public_id).select_related("wallet").order_by("pk")
         return (
             format_html_join(
-                mark_safe("<br>"),
-                "{} {} {} on {}",
+                "",
+                "<div>{} {} {} on {}</div>",
                 ((admin_link(t), t.type, money_html(t.amount, t.currency), t.wallet.public_id) for t in rows),
             )
             or "-"
