@@ -52,6 +52,8 @@ def _card_or_destination(review: Review):
         return f"{brand} •••• {signals['card_last4']} (issued in {country}, BIN {signals.get('card_bin') or '?'})"
     if signals.get("destination_fingerprint"):
         return f"bank account (fingerprint {signals['destination_fingerprint'][:12]}…)"
+    if signals.get("operation") == "transfer":
+        return "a wallet-to-wallet transfer (no card): see the transfer for both wallets"
     return "-"
 
 
