@@ -168,12 +168,22 @@ class Review(models.Model):
         ]
         indexes = [models.Index(fields=["object_type", "object_id"], name="fraud_review_object")]
 
+    # Not a column. Set by `review_close` on the review it hands to the handlers: the request id of
+    # the operator's request that closes it (the entries and events the close writes carry it;
+    # `request_id` above stays the customer's original request).
+    closing_request_id: str = ""
+
     def __str__(self) -> str:
         return self.public_id
 
     @property
     def is_open(self) -> bool:
         return self.status == self.Status.OPEN
+
+    @property
+    def acting_request_id(self) -> str:
+        """The request id to write on what happens now: the closing operator's, else the opening one's."""
+        return self.closing_request_id or self.request_id
 
 
 class RiskModel(models.Model):

@@ -263,14 +263,21 @@ def review_open(
 
 
 def review_close(
-    *, review: Review, approve: bool, actor, request_id: str = "", on_event: EventCallback | None = None
+    *,
+    review: Review,
+    approve: bool,
+    actor,
+    request_id: str = "",
+    ip: str | None = None,
+    on_event: EventCallback | None = None,
 ) -> Review:
     """Approve or reject an open review, exactly once.
 
     Locks the review, marks it approved or rejected, calls the registered handler (approve:
     release the held funds; reject: refund), and on reject blocks the card it was opened
     for. Labels the object's feature-log rows, writes the audit log and emits `review.closed`,
-    all in one transaction. Raises ReviewAlreadyClosed (409) for a closed review and
+    all in one transaction. What the handlers write carries the operator's `request_id`
+    (`closing_request_id`); the audit record its `ip` too. Raises ReviewAlreadyClosed (409) for a closed review and
     ReviewHandlerMissing when no app registered a handler for its object type.
     """
     handler = _review_handlers.get(review.object_type)
@@ -284,6 +291,7 @@ def review_close(
         locked.closed = timezone.now()
         locked.closed_by = actor
         locked.save(update_fields=["status", "closed", "closed_by"])
+        locked.closing_request_id = request_id or ""  # the handlers' entries carry the operator's request
         (handler.on_approve if approve else handler.on_reject)(locked)
         fingerprint = (locked.signals or {}).get("card_fingerprint")
         if not approve and fingerprint:
@@ -305,6 +313,7 @@ def review_close(
             object_type="review",
             object_id=locked.public_id,
             request_id=request_id,
+            ip=ip,
             details={"object_type": locked.object_type, "object_id": locked.object_id},
         )
         _emit(locked, "review.closed", on_event)

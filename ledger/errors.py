@@ -36,3 +36,11 @@ class AlreadyReversed(InvalidRequest):
 
     code = "entry_already_reversed"
     default_message = "This journal entry has already been reversed."
+
+
+class EntryOwnedByWallet(InvalidRequest):
+    """The entry moves a wallet's money: reverse the business object (transfer, refund, payout)
+    through the service that owns it, which keeps the wallet's statement and the object's status true."""
+
+    code = "entry_owned_by_wallet"
+    default_message = "This entry moves a wallet's money: reverse the transfer, payment or payout it belongs to."

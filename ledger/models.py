@@ -118,3 +118,37 @@ class Posting(models.Model):
     @property
     def is_debit(self) -> bool:
         return self.amount > 0
+
+
+class ReconciliationRun(models.Model):
+    """One run of `reconcile_ledger`: when, whether the books were clean, and what was off.
+
+    Written after the checks finish (outside their read-only snapshot); the admin overview shows
+    the latest. `summary` maps each failed check's name to its count of discrepancies.
+    """
+
+    started = models.DateTimeField()
+    finished = models.DateTimeField()
+    clean = models.BooleanField()
+    checks = models.PositiveIntegerField(help_text="How many checks ran.")
+    discrepancies = models.PositiveIntegerField(help_text="Discrepancies found, over all checks.")
+    summary = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-started", "-id"]
+        indexes = [models.Index(fields=["-started"], name="ledger_recon_started")]
+
+    def __str__(self) -> str:
+        return f"reconciliation {self.started:%Y-%m-%d %H:%M} {'clean' if self.clean else 'FAILED'}"
+
+    @classmethod
+    def record(cls, *, started, results) -> "ReconciliationRun":
+        failed = {result.name: result.count for result in results if not result.ok}
+        return cls.objects.create(
+            started=started,
+            finished=timezone.now(),
+            clean=not failed,
+            checks=len(results),
+            discrepancies=sum(failed.values()),
+            summary=failed,
+        )

@@ -83,3 +83,131 @@ def trial_balance(*, currency: str | None = None) -> dict[str, dict[str, int]]:
         row["currency"]: {"debits": row["debits"], "credits": row["credits"], "net": row["debits"] - row["credits"]}
         for row in rows
     }
+
+
+# --- Finance views: the trial balance as of a moment, and a statement for a period -------------
+
+
+@dataclass(frozen=True)
+class TrialBalanceLine:
+    """One account in a trial balance: its debit and credit turnover up to the moment, and its balance."""
+
+    account: Account
+    debits: int
+    credits: int
+
+    @property
+    def net(self) -> int:
+        """Debits minus credits: positive is a debit balance, negative a credit balance."""
+        return self.debits - self.credits
+
+    @property
+    def debit_balance(self) -> int:
+        return max(self.net, 0)
+
+    @property
+    def credit_balance(self) -> int:
+        return max(-self.net, 0)
+
+
+@dataclass(frozen=True)
+class TrialBalanceGroup:
+    """The lines of one account type with their subtotals."""
+
+    type: str
+    lines: list[TrialBalanceLine]
+
+    debits = property(lambda self: sum(line.debits for line in self.lines))
+    credits = property(lambda self: sum(line.credits for line in self.lines))
+    net = property(lambda self: self.debits - self.credits)
+    debit_balance = property(lambda self: sum(line.debit_balance for line in self.lines))
+    credit_balance = property(lambda self: sum(line.credit_balance for line in self.lines))
+
+
+@dataclass(frozen=True)
+class TrialBalance:
+    currency: str
+    as_of: object  # datetime: postings created before it count
+    groups: list[TrialBalanceGroup]
+
+    debits = property(lambda self: sum(group.debits for group in self.groups))
+    credits = property(lambda self: sum(group.credits for group in self.groups))
+    debit_balance = property(lambda self: sum(group.debit_balance for group in self.groups))
+    credit_balance = property(lambda self: sum(group.credit_balance for group in self.groups))
+
+    @property
+    def balanced(self) -> bool:
+        return self.debits == self.credits and self.debit_balance == self.credit_balance
+
+
+TYPE_ORDER = [
+    Account.Type.ASSET,
+    Account.Type.LIABILITY,
+    Account.Type.EQUITY,
+    Account.Type.REVENUE,
+    Account.Type.EXPENSE,
+]
+
+
+def trial_balance_as_of(*, currency: str, as_of) -> TrialBalance:
+    """The trial balance of `currency` from the postings created before `as_of`: per account, its
+    debit and credit turnover and the resulting balance, grouped by account type in the usual
+    order (asset, liability, equity, revenue, expense). Accounts with no posting are left out.
+
+    One aggregate query over the currency's postings (a sequential scan on a large ledger) and
+    one for the accounts it names.
+    """
+    sums = (
+        Posting.objects.filter(currency=currency, created__lt=as_of)
+        .values("account_id")
+        .annotate(
+            debits=Coalesce(Sum("amount", filter=Q(amount__gt=0)), 0),
+            credits=Coalesce(-Sum("amount", filter=Q(amount__lt=0)), 0),
+        )
+    )
+    by_account = {row["account_id"]: row for row in sums}
+    accounts = Account.objects.filter(pk__in=by_account).order_by("code")
+    lines: dict[str, list[TrialBalanceLine]] = {}
+    for account in accounts:
+        row = by_account[account.pk]
+        lines.setdefault(account.type, []).append(TrialBalanceLine(account, row["debits"], row["credits"]))
+    groups = [TrialBalanceGroup(kind, lines[kind]) for kind in TYPE_ORDER if kind in lines]
+    return TrialBalance(currency=currency, as_of=as_of, groups=groups)
+
+
+@dataclass(frozen=True)
+class PeriodStatement:
+    """An account's postings in [start, end) with the balance before and after (normal side)."""
+
+    account: Account
+    start: object
+    end: object
+    opening_balance: int
+    closing_balance: int
+    postings: list[Posting]
+
+    @property
+    def debits(self) -> int:
+        return sum(p.amount for p in self.postings if p.amount > 0)
+
+    @property
+    def credits(self) -> int:
+        return -sum(p.amount for p in self.postings if p.amount < 0)
+
+
+def account_period_statement(*, account: Account, start, end, limit: int = 1000) -> PeriodStatement:
+    """The account's statement for [start, end): opening balance (the `balance_after` of the last
+    posting before `start`, else 0), at most `limit` postings oldest first, closing balance (the
+    last posting's `balance_after` before `end`). Three indexed queries."""
+    postings = Posting.objects.filter(account=account)
+    before = postings.filter(created__lt=start).order_by("-pk").values_list("balance_after", flat=True).first()
+    last = postings.filter(created__lt=end).order_by("-pk").values_list("balance_after", flat=True).first()
+    rows = list(postings.filter(created__gte=start, created__lt=end).select_related("entry").order_by("pk")[:limit])
+    return PeriodStatement(
+        account=account,
+        start=start,
+        end=end,
+        opening_balance=before or 0,
+        closing_balance=last or 0,
+        postings=rows,
+    )

@@ -16,7 +16,14 @@ from django.utils import timezone
 
 from accounts.services import audit_log_record
 from ledger.currencies import is_iso_currency, is_supported_currency
-from ledger.errors import AlreadyReversed, CurrencyMismatch, InsufficientFunds, InvalidEntry, UnbalancedEntry
+from ledger.errors import (
+    AlreadyReversed,
+    CurrencyMismatch,
+    EntryOwnedByWallet,
+    InsufficientFunds,
+    InvalidEntry,
+    UnbalancedEntry,
+)
 from ledger.models import Account, JournalEntry, Posting
 from payments_platform.api.errors import ParameterInvalid
 from payments_platform.api.ids import new_public_id
@@ -481,13 +488,27 @@ def system_account(*, purpose: str, currency: str) -> Account:
     return account
 
 
+WALLET_ACCOUNT_PREFIX = "wallet:"  # the code of every wallet's ledger accounts (wallets.services.wallet_create)
+
+
+def entry_touches_wallet(entry: JournalEntry) -> bool:
+    """Does `entry` post to any wallet account? Such an entry belongs to a business object."""
+    return entry.postings.filter(account__code__startswith=WALLET_ACCOUNT_PREFIX).exists()
+
+
 def journal_entry_reverse(
     *, entry: JournalEntry, actor, request_id: str = "", ip: str | None = None, reason: str = ""
 ) -> JournalEntry:
     """An operator reverses `entry`: `reverse_entry` plus an audit log record, in one transaction.
 
+    Only for platform-only entries (corrections between system accounts): an entry with a posting
+    on a wallet account (code "wallet:…") raises `EntryOwnedByWallet`, because undoing it here
+    would leave the wallet's statement and the business object (a transfer still "succeeded")
+    untrue; reverse the object through its own service instead (e.g. `wallets.services.transfer_reverse`).
     Raises what `reverse_entry` raises; then nothing is written, audit record included.
     """
+    if entry_touches_wallet(entry):
+        raise EntryOwnedByWallet(param="entry")
     with transaction.atomic():
         reversal = reverse_entry(
             entry=entry,

@@ -2,7 +2,7 @@
 
 import structlog
 from django.http import HttpRequest, HttpResponse
-from django.views.defaults import page_not_found, server_error
+from django.views.defaults import page_not_found, permission_denied, server_error
 from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import api_view, authentication_classes, permission_classes
 
@@ -29,6 +29,18 @@ def handler404(request: HttpRequest, exception: Exception | None = None) -> Http
     if _is_api(request):
         return _json(request, 404, "resource_missing", "invalid_request_error", "Unrecognized request URL.")
     return page_not_found(request, exception)
+
+
+def handler403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """An admin refusal renders inside the admin with its reason; elsewhere Django's page (the API
+    answers its own 403s in the envelope)."""
+    user = getattr(request, "user", None)
+    if request.path.startswith("/admin/") and user is not None and user.is_active and user.is_staff:
+        from payments_platform.admin import refusal
+
+        reason = str(exception) if exception and str(exception) else "Your account lacks the permission this needs."
+        return refusal(request, title="Not allowed", reason=reason).render()
+    return permission_denied(request, exception)
 
 
 def handler500(request: HttpRequest) -> HttpResponse:

@@ -28,6 +28,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[:
 PORT = env.int("PORT", default=8000)
 
 INSTALLED_APPS = [
+    "backoffice",  # issue 15: first, so its admin templates (overview index, base_site) override the stock ones
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -45,6 +46,7 @@ INSTALLED_APPS = [
     "fraud",
     "wallets",
     "payments",
+    "rangefilter",  # issue 15: date-range filters on the admin lists
 ]
 
 MIDDLEWARE = [
@@ -303,6 +305,8 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+# issue 15: admin dates as 2026-12-01 09:30:00 UTC (payments_platform/formats/en/formats.py)
+FORMAT_MODULE_PATH = ["payments_platform.formats"]
 
 # --- Limits -----------------------------------------------------------------------
 

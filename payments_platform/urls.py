@@ -10,6 +10,7 @@ from drf_spectacular.renderers import (
 )
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from payments_platform.admin import admin_go_urls
 from payments_platform.errors import unknown_route
 from payments_platform.health import HealthView, ReadyView
 
@@ -35,6 +36,7 @@ urlpatterns = [
     path("health", HealthView.as_view(), name="health"),
     path("ready", ReadyView.as_view(), name="ready"),
     path("v1/", include(api_v1)),
+    *admin_go_urls,  # issue 15: /admin/go/<public id> -> that object's admin page (one link helper)
     path("admin/", admin.site.urls),
     # The simulator connector's hosted 3-D Secure page (HTML, outside the API): payments/simulator_3ds.py
     path("simulator/3ds/", include("payments.simulator_3ds")),
@@ -43,3 +45,4 @@ urlpatterns = [
 
 handler404 = "payments_platform.errors.handler404"
 handler500 = "payments_platform.errors.handler500"
+handler403 = "payments_platform.errors.handler403"  # issue 15: a refusal inside the admin says why

@@ -24,3 +24,9 @@ class WalletsConfig(AppConfig):
             on_event=services.payout_review_event,
         )
         register_runner("wallets", simulation.wallets_runner)
+
+        from ledger.reconciliation import register_check
+        from wallets.reconciliation import CHECKS
+
+        for check in CHECKS:  # reconcile_ledger also checks the statements against the ledger
+            register_check(check)

@@ -75,6 +75,7 @@ def wallet_post_entry(
     metadata: dict | None = None,
     created_by=None,
     request_id: str = "",
+    reverses: JournalEntry | None = None,
 ) -> tuple[JournalEntry, list[BalanceTransaction]]:
     """Post one journal entry made of `wallet_lines` plus the other `lines`, and write one
     `BalanceTransaction` per wallet line, atomically. Returns the entry and those rows.
@@ -105,6 +106,8 @@ def wallet_post_entry(
         "created_by": created_by,
         "request_id": request_id,
     }
+    if reverses is not None:  # the entry undoes `reverses` (at most once: a unique constraint)
+        entry_fields["reverses"] = reverses
     if connection.in_atomic_block:
         return _post_with_statement(wallet_lines, ledger_lines, entry_fields)
     with transaction.atomic():
@@ -552,7 +555,7 @@ def _transfer_move_held(*, review, to_recipient: bool) -> Transfer:
         reference=transfer.public_id,
         metadata={"transfer": transfer.public_id, "review": review.public_id},
         created_by=review.closed_by,
-        request_id=review.request_id,
+        request_id=review.acting_request_id,
     )
     transfer.funds_held = False
     if not to_recipient:
@@ -579,6 +582,142 @@ def transfer_review_event(review, event_type: str, data: dict) -> None:
     if transfer.recipient_id != transfer.sender_id:
         parties.append(transfer.recipient)
     _event_recorder(parties, "")(event_type, data)
+
+
+@dataclass(frozen=True)
+class TransferReversalPlan:
+    """What reversing a transfer will move: `amount` out of `from_wallet` back into `to_wallet`,
+    with each wallet's available balance before and after. Read by the admin's confirmation page."""
+
+    transfer: Transfer
+    from_wallet: Wallet
+    to_wallet: Wallet
+    amount: int
+    from_balance: int
+    to_balance: int
+    refusal: str | None  # why it cannot be reversed, or None
+
+    @property
+    def from_balance_after(self) -> int:
+        return self.from_balance - self.amount
+
+    @property
+    def to_balance_after(self) -> int:
+        return self.to_balance + self.amount
+
+
+def _transfer_refusal(transfer: Transfer, recipient_balance: int) -> str | None:
+    if transfer.status == Transfer.Status.REVERSED:
+        return f"Transfer {transfer.public_id} is already reversed."
+    if transfer.funds_held:
+        return f"Transfer {transfer.public_id} is held for a fraud review: reject the review instead."
+    if recipient_balance < transfer.amount:
+        return (
+            f"The recipient wallet {transfer.destination_wallet.public_id} holds {recipient_balance} minor units, "
+            f"less than the {transfer.amount} to take back."
+        )
+    return None
+
+
+def transfer_reversal_plan(transfer: Transfer) -> TransferReversalPlan:
+    """What `transfer_reverse` would move now (no lock, no writes): for the confirmation page."""
+    source, destination = transfer.source_wallet, transfer.destination_wallet
+    balances = dict(
+        Account.objects.filter(pk__in=[source.available_account_id, destination.available_account_id]).values_list(
+            "pk", "balance"
+        )
+    )
+    to_balance, from_balance = balances[source.available_account_id], balances[destination.available_account_id]
+    return TransferReversalPlan(
+        transfer=transfer,
+        from_wallet=destination,
+        to_wallet=source,
+        amount=transfer.amount,
+        from_balance=from_balance,
+        to_balance=to_balance,
+        refusal=_transfer_refusal(transfer, from_balance),
+    )
+
+
+def transfer_reverse(*, transfer: Transfer, actor, reason: str = "", request_id: str = "", ip: str | None = None):
+    """An operator reverses a succeeded transfer: the amount goes back from the recipient's wallet
+    to the sender's, and every record says so, in one transaction.
+
+    Writes one entry (kind "transfer_reversal", `reverses` the transfer's entry, reference the
+    transfer id, the operator's `request_id`), a `transfer_out` statement line on the recipient's
+    wallet and a `transfer_in` line on the sender's (both with the transfer as source), sets the
+    transfer `reversed`, records `transfer.reversed` for both parties and the audit log line
+    `wallet.transfer.reversed` (with `ip`). Raises, with nothing written: `Conflict`
+    `transfer_already_reversed` (409) for a reversed transfer, `Conflict` `transfer_held` (409)
+    for one held by an open review (close the review instead), `InsufficientFunds` (400) when the
+    recipient has spent the money.
+    """
+    reason = (reason or "").strip()[:400]
+    with transaction.atomic():
+        locked = (
+            Transfer.objects.select_for_update(of=("self",))
+            .select_related("source_wallet", "destination_wallet", "sender", "recipient", "entry")
+            .get(pk=transfer.pk)
+        )
+        if locked.status == Transfer.Status.REVERSED:
+            raise Conflict(f"Transfer {locked.public_id} is already reversed.", code="transfer_already_reversed")
+        if locked.funds_held:
+            raise Conflict(
+                f"Transfer {locked.public_id} is held for a fraud review: close the review instead.",
+                code="transfer_held",
+            )
+        source, destination = locked.source_wallet, locked.destination_wallet
+        why = f" ({reason})" if reason else ""
+        entry, _ = wallet_post_entry(
+            wallet_lines=[
+                WalletLine(
+                    wallet=destination,
+                    amount=-locked.amount,
+                    type=BalanceTransaction.Type.TRANSFER_OUT,
+                    source=locked.public_id,
+                    description=f"Transfer {locked.public_id} from {source.public_id} reversed{why}"[:500],
+                ),
+                WalletLine(
+                    wallet=source,
+                    amount=locked.amount,
+                    type=BalanceTransaction.Type.TRANSFER_IN,
+                    source=locked.public_id,
+                    description=f"Transfer {locked.public_id} to {destination.public_id} reversed{why}"[:500],
+                ),
+            ],
+            kind="transfer_reversal",
+            description=f"Reversal of transfer {locked.public_id} by an operator{why}"[:500],
+            reference=locked.public_id,
+            metadata={"transfer": locked.public_id, "reverses": locked.entry.public_id, "reason": reason},
+            created_by=actor,
+            request_id=request_id,
+            reverses=locked.entry,
+        )
+        locked.status = Transfer.Status.REVERSED
+        locked.save(update_fields=["status"])
+        representation = transfer_representation(locked)
+        parties = [locked.sender] if locked.recipient_id == locked.sender_id else [locked.sender, locked.recipient]
+        for party in parties:
+            event_record(user=party, event_type="transfer.reversed", data_object=representation, request_id=request_id)
+        audit_log_record(
+            action="wallet.transfer.reversed",
+            actor=actor,
+            object_type="transfer",
+            object_id=locked.public_id,
+            request_id=request_id,
+            ip=ip,
+            details={
+                "amount": locked.amount,
+                "currency": locked.currency,
+                "from_wallet": destination.public_id,
+                "to_wallet": source.public_id,
+                "entry": entry.public_id,
+                "reason": reason,
+            },
+        )
+    logger.info("transfer_reversed", transfer=locked.public_id, entry=entry.public_id)
+    transfer.status = locked.status
+    return locked
 
 
 # --- Payouts -----------------------------------------------------------------------

@@ -1,8 +1,9 @@
 """Operators' views of events, webhook endpoints, deliveries and attempts. Secrets never appear."""
 
 from django.contrib import admin, messages
+from rangefilter.filters import DateRangeFilter
 
-from payments_platform.admin import ReadOnlyAdmin, ReadOnlyInline
+from payments_platform.admin import ReadOnlyAdmin, ReadOnlyInline, admin_link
 from webhooks import services
 from webhooks.errors import NoMatchingWebhookEndpoints
 from webhooks.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
@@ -13,7 +14,7 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
     """Operators may disable or re-enable an endpoint or fix its URL; the secret is not shown or editable."""
 
     list_display = ["public_id", "user", "url", "status", "failing_since", "created"]
-    list_filter = ["status"]
+    list_filter = ["status", ("created", DateRangeFilter)]
     search_fields = ["public_id", "url", "user__email"]
     fields = [
         "public_id",
@@ -44,9 +45,8 @@ class DeliveryInline(ReadOnlyInline):
 @admin.register(Event)
 class EventAdmin(ReadOnlyAdmin):
     list_display = ["public_id", "type", "user", "created", "relayed_at"]
-    list_filter = ["type"]
+    list_filter = ["type", ("created", DateRangeFilter), ("relayed_at", DateRangeFilter)]
     search_fields = ["public_id", "user__email", "request_id"]
-    date_hierarchy = "created"
     list_select_related = ["user"]
     inlines = [DeliveryInline]
     actions = ["resend"]
@@ -70,11 +70,16 @@ class AttemptInline(ReadOnlyInline):
 
 @admin.register(WebhookDelivery)
 class WebhookDeliveryAdmin(ReadOnlyAdmin):
-    list_display = ["public_id", "event", "endpoint", "status", "attempt_count", "next_attempt_at", "created"]
-    list_filter = ["status"]
+    list_display = ["public_id", "event_link", "endpoint", "status", "attempt_count", "next_attempt_at", "created"]
+    list_filter = ["status", ("created", DateRangeFilter), ("next_attempt_at", DateRangeFilter)]
     search_fields = ["public_id", "event__public_id", "endpoint__public_id", "endpoint__user__email"]
     list_select_related = ["event", "endpoint"]
     inlines = [AttemptInline]
+
+    @admin.display(description="event", ordering="event_id")
+    def event_link(self, delivery: WebhookDelivery):
+        return admin_link(delivery.event)
+
     actions = ["resend"]
 
     @admin.action(description="Resend (queue a fresh delivery of the same event)")
@@ -87,6 +92,6 @@ class WebhookDeliveryAdmin(ReadOnlyAdmin):
 @admin.register(WebhookAttempt)
 class WebhookAttemptAdmin(ReadOnlyAdmin):
     list_display = ["delivery", "attempt_number", "status_code", "latency_ms", "error", "succeeded", "created"]
-    list_filter = ["succeeded"]
+    list_filter = ["succeeded", ("created", DateRangeFilter)]
     search_fields = ["delivery__public_id", "delivery__event__public_id"]
     list_select_related = ["delivery"]

@@ -1,6 +1,7 @@
 """Reads of the webhooks context; every one is scoped to its owner."""
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Min, Prefetch, QuerySet
+from django.utils import timezone
 
 from payments_platform.api.errors import ParameterInvalid, ResourceMissing
 from webhooks.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
@@ -48,3 +49,27 @@ def delivery_list(*, endpoint: WebhookEndpoint) -> QuerySet[WebhookDelivery]:
         .select_related("event", "endpoint")
         .prefetch_related(Prefetch("attempts", queryset=WebhookAttempt.objects.order_by("attempt_number")))
     )
+
+
+# --- Operational gauges (the admin overview, metrics) ------------------------------------------
+
+
+def _gauge(queryset, field: str) -> dict:
+    row = queryset.aggregate(count=Count("pk"), oldest=Min(field))
+    oldest = row["oldest"]
+    age = max((timezone.now() - oldest).total_seconds(), 0.0) if oldest is not None else None
+    return {"count": row["count"], "oldest_age_seconds": age}
+
+
+def delivery_backlog() -> dict:
+    """Deliveries waiting for a worker now: `pending` with their next attempt due. `count`, and
+    `oldest_age_seconds` = how long the most overdue one has waited past its `next_attempt_at`
+    (None when there is none). Retries scheduled for later are not backlog. One indexed query."""
+    due = WebhookDelivery.objects.filter(status=WebhookDelivery.Status.PENDING, next_attempt_at__lte=timezone.now())
+    return _gauge(due, "next_attempt_at")
+
+
+def relay_lag() -> dict:
+    """Events not yet published to NATS (`relayed_at` null): `count`, and `oldest_age_seconds` =
+    the age of the oldest one (None when the relay is caught up). One query on a partial index."""
+    return _gauge(Event.objects.filter(relayed_at__isnull=True), "created")

@@ -6,6 +6,7 @@ from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
+from accounts.models import AuditLogEntry
 from accounts.tests.factories import UserFactory
 from fraud.models import ListEntry, Review, Rule
 from fraud.services import assess, register_review_handler, review_open
@@ -55,7 +56,7 @@ def test_an_invalid_ip_is_refused_on_the_list(admin_client):
     assert not ListEntry.objects.exists()
 
 
-def test_the_review_page_shows_the_signals_and_the_users_recent_activity(admin_client, user, make_context):
+def test_the_review_page_shows_amount_card_risk_factors_and_recent_activity(admin_client, user, make_context):
     with transaction.atomic():
         review = review_open(
             user=user,
@@ -66,7 +67,8 @@ def test_the_review_page_shows_the_signals_and_the_users_recent_activity(admin_c
     response = admin_client.get(reverse("admin:fraud_review_change", args=[review.pk]))
     assert response.status_code == 200
     content = response.content.decode()
-    assert "elevated_risk" in content and "recent activity" in content
+    assert "25.00 USD" in content and "Visa •••• 9235" in content
+    assert "Why the score is high" in content and "Recent activity of" in content
 
 
 def test_the_approve_action_closes_the_review_through_the_handler(admin_client, user, make_context, payment_handler):
@@ -78,7 +80,8 @@ def test_the_approve_action_closes_the_review_through_the_handler(admin_client, 
             assessment=assess(context=make_context(card_bin="400000", card_last4="9235")),
         )
     response = admin_client.post(
-        reverse("admin:fraud_review_changelist"), {"action": "approve", "_selected_action": [review.pk]}
+        reverse("admin:fraud_review_changelist"),
+        {"action": "approve", "_selected_action": [review.pk], "confirm": "yes"},
     )
     assert response.status_code == 302
     review.refresh_from_db()
@@ -116,10 +119,95 @@ def test_a_handler_refusing_to_close_a_review_is_shown_as_an_admin_error_and_the
             assessment=assess(context=make_context(card_bin="400000", card_last4="9235")),
         )
     response = admin_client.post(
-        reverse("admin:fraud_review_changelist"), {"action": "reject", "_selected_action": [review.pk]}, follow=True
+        reverse("admin:fraud_review_changelist"),
+        {"action": "reject", "_selected_action": [review.pk], "confirm": "yes"},
+        follow=True,
     )
     assert response.status_code == 200
     shown = [str(message) for message in response.context["messages"]]
     assert any("payment_intent_processing" in message and review.public_id in message for message in shown)
     review.refresh_from_db()
     assert review.status == Review.Status.OPEN
+
+
+@pytest.fixture
+def open_review(user, make_context) -> Review:
+    with transaction.atomic():
+        return review_open(
+            user=user,
+            object_type="payment_intent",
+            object_id="pi_9",
+            assessment=assess(context=make_context(card_bin="400000", card_last4="9235")),
+        )
+
+
+def test_the_approve_action_asks_for_confirmation_first(admin_client, open_review, payment_handler):
+    response = admin_client.post(
+        reverse("admin:fraud_review_changelist"), {"action": "approve", "_selected_action": [open_review.pk]}
+    )
+
+    assert "Yes, approve" in response.content.decode()
+    open_review.refresh_from_db()
+    assert open_review.is_open and payment_handler.approved == []
+
+
+def test_the_review_page_has_approve_and_reject_buttons_while_open(admin_client, open_review):
+    page = admin_client.get(reverse("admin:fraud_review_change", args=[open_review.pk])).content.decode()
+
+    assert reverse("admin:fraud_review_decide", args=[open_review.pk, "approve"]) in page
+    assert reverse("admin:fraud_review_decide", args=[open_review.pk, "reject"]) in page
+
+
+def test_approving_on_the_page_confirms_then_closes_with_the_operators_request_id_and_ip(
+    admin_client, open_review, payment_handler
+):
+    url = reverse("admin:fraud_review_decide", args=[open_review.pk, "approve"])
+    assert "Yes, approve" in admin_client.get(url).content.decode()
+
+    admin_client.post(url, {"confirm": "yes"}, HTTP_X_REQUEST_ID="op-review-7")
+
+    open_review.refresh_from_db()
+    assert open_review.status == Review.Status.APPROVED
+    assert payment_handler.approved == ["pi_9"]
+    audit = AuditLogEntry.objects.get(action="fraud.review.approved")
+    assert (audit.request_id, audit.ip) == ("op-review-7", "127.0.0.1")
+
+
+def test_a_closed_review_says_who_closed_it_and_that_it_cannot_be_closed_again(
+    admin_client, open_review, payment_handler
+):
+    url = reverse("admin:fraud_review_decide", args=[open_review.pk, "approve"])
+    admin_client.post(url, {"confirm": "yes"})
+
+    again = admin_client.post(reverse("admin:fraud_review_decide", args=[open_review.pk, "reject"]), {"confirm": "yes"})
+    page = admin_client.get(reverse("admin:fraud_review_change", args=[open_review.pk])).content.decode()
+
+    assert again.status_code == 409
+    assert "cannot be closed again" in again.content.decode()
+    assert "was approved by" in page and "Approve…" not in page
+    open_review.refresh_from_db()
+    assert open_review.status == Review.Status.APPROVED
+
+
+def test_the_bulk_action_on_a_closed_review_gives_the_reason_instead_of_a_count(
+    admin_client, open_review, payment_handler
+):
+    url = reverse("admin:fraud_review_changelist")
+    admin_client.post(url, {"action": "approve", "_selected_action": [open_review.pk], "confirm": "yes"})
+
+    response = admin_client.post(
+        url, {"action": "approve", "_selected_action": [open_review.pk], "confirm": "yes"}, follow=True
+    )
+
+    shown = " ".join(str(message) for message in response.context["messages"])
+    assert "cannot be closed again" in shown and "0 review" not in shown
+
+
+def test_deciding_is_refused_inside_the_admin_to_staff_without_the_permission(open_review):
+    client = Client()
+    client.force_login(UserFactory(is_staff=True))
+
+    response = client.post(reverse("admin:fraud_review_decide", args=[open_review.pk, "approve"]), {"confirm": "yes"})
+
+    assert response.status_code == 403
+    assert "permission to change reviews" in response.content.decode()

@@ -6,7 +6,7 @@ from django.urls import reverse
 from accounts.models import AuditLogEntry
 from accounts.tests.factories import UserFactory
 from ledger.models import Account, JournalEntry, Posting
-from ledger.services import credit, debit, post_entry
+from ledger.services import credit, debit, post_entry, system_account
 
 pytestmark = pytest.mark.django_db
 
@@ -54,43 +54,65 @@ def test_account_page_links_to_its_postings(admin_client, funded_wallet):
     assert f"?account__id__exact={funded_wallet.pk}" in response.content.decode()
 
 
-def test_entry_page_shows_postings_and_links_the_reversal(admin_client, transfer, funded_wallet):
-    admin_client.post(
-        reverse("admin:ledger_journalentry_changelist"),
-        {"action": "reverse_entries", "_selected_action": [transfer.pk]},
-    )
-    reversal = JournalEntry.objects.get(reverses=transfer)
+@pytest.fixture
+def correction(db) -> JournalEntry:
+    """A platform-only entry (no wallet account): the kind the generic reversal is for."""
+    cash = system_account(purpose="platform_cash", currency="usd")
+    adjustments = system_account(purpose="adjustments", currency="usd")
+    return post_entry(lines=[debit(cash, 1_250), credit(adjustments, 1_250)], kind="adjustment", reference=None)
 
-    page = admin_client.get(reverse("admin:ledger_journalentry_change", args=[transfer.pk])).content.decode()
 
-    assert funded_wallet.code in page
+def _reverse(client, entry, **extra):
+    data = {"action": "reverse_entries", "_selected_action": [entry.pk], **extra}
+    return client.post(reverse("admin:ledger_journalentry_changelist"), data, follow=True)
+
+
+def test_reverse_action_first_shows_what_will_move_and_posts_nothing(admin_client, correction):
+    page = _reverse(admin_client, correction).content.decode()
+
+    assert "What will move" in page
+    assert "platform:platform_cash:usd" in page
+    assert "12.50 USD" in page
+    assert not JournalEntry.objects.filter(reverses=correction).exists()
+
+
+def test_entry_page_shows_postings_and_links_the_reversal(admin_client, correction):
+    _reverse(admin_client, correction, confirm="yes")
+    reversal = JournalEntry.objects.get(reverses=correction)
+
+    page = admin_client.get(reverse("admin:ledger_journalentry_change", args=[correction.pk])).content.decode()
+
+    assert "platform:adjustments:usd" in page
     assert reversal.public_id in page
 
 
-def test_reverse_action_posts_a_reversal_and_writes_the_audit_log(admin_client, transfer, funded_wallet):
-    response = admin_client.post(
-        reverse("admin:ledger_journalentry_changelist"),
-        {"action": "reverse_entries", "_selected_action": [transfer.pk]},
-        follow=True,
-    )
+def test_confirmed_reversal_posts_it_and_writes_the_audit_log_with_request_id_and_ip(admin_client, correction):
+    response = _reverse(admin_client, correction, confirm="yes", reason="duplicate booking")
 
-    reversal = JournalEntry.objects.get(reverses=transfer)
-    funded_wallet.refresh_from_db()
-    assert funded_wallet.balance == 10_000
+    reversal = JournalEntry.objects.get(reverses=correction)
     record = AuditLogEntry.objects.get(action="ledger.entry.reversed")
-    assert (record.object_id, record.details["reversal"]) == (transfer.public_id, reversal.public_id)
+    assert (record.object_id, record.details["reversal"]) == (correction.public_id, reversal.public_id)
+    assert record.ip == "127.0.0.1"
+    assert record.request_id and record.request_id == reversal.request_id
     assert "reversed by" in response.content.decode()
 
 
-def test_reverse_action_reports_an_entry_already_reversed(admin_client, transfer):
-    url = reverse("admin:ledger_journalentry_changelist")
-    admin_client.post(url, {"action": "reverse_entries", "_selected_action": [transfer.pk]})
+def test_reverse_action_reports_an_entry_already_reversed(admin_client, correction):
+    _reverse(admin_client, correction, confirm="yes")
 
-    response = admin_client.post(url, {"action": "reverse_entries", "_selected_action": [transfer.pk]}, follow=True)
+    response = _reverse(admin_client, correction, confirm="yes")
 
     assert "already been reversed" in response.content.decode()
-    assert JournalEntry.objects.filter(reverses=transfer).count() == 1
+    assert JournalEntry.objects.filter(reverses=correction).count() == 1
     assert AuditLogEntry.objects.filter(action="ledger.entry.reversed").count() == 1
+
+
+def test_reverse_action_refuses_an_entry_on_a_wallet_account_and_says_why(admin_client, transfer):
+    response = _reverse(admin_client, transfer, confirm="yes")
+
+    assert response.status_code == 403
+    assert "reverse the transfer, payment or payout" in response.content.decode()
+    assert not JournalEntry.objects.filter(reverses=transfer).exists()
 
 
 def test_reverse_action_is_refused_to_staff_without_permission(client, transfer):
@@ -102,3 +124,14 @@ def test_reverse_action_is_refused_to_staff_without_permission(client, transfer)
     )
 
     assert not JournalEntry.objects.filter(reverses=transfer).exists()
+
+
+def test_a_page_refused_to_staff_renders_inside_the_admin_with_a_reason(client):
+    client.force_login(UserFactory(is_staff=True))
+
+    response = client.get(reverse("admin:ledger_account_changelist"))
+
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert 'class="errornote"' in page and "Not allowed" in page
+    assert reverse("admin:index") in page

@@ -18,7 +18,7 @@ from payments.services.intents import (
 )
 from payments.services.methods import payment_method_create
 from payments.services.postings import platform_fee
-from payments.services.refunds import refund_create
+from payments.services.refunds import refund_by_operator, refund_create
 from payments.services.sync import payments_sync
 
 __all__ = [
@@ -30,5 +30,6 @@ __all__ = [
     "payment_method_create",
     "payments_sync",
     "platform_fee",
+    "refund_by_operator",
     "refund_create",
 ]

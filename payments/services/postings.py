@@ -211,12 +211,13 @@ def _refund_wallet_lines(*, refund: Refund, intent: PaymentIntent, sign: int) ->
     return lines
 
 
-def refund_post(*, refund: Refund, intent: PaymentIntent, request_id: str = "") -> JournalEntry:
+def refund_post(*, refund: Refund, intent: PaymentIntent, request_id: str = "", created_by=None) -> JournalEntry:
     """Take the refund from the wallet and reduce the connector receivable; with a fee share
     (`refund.fee_refunded`, REFUND_FEE_POLICY=return) fee revenue gives that share back to the
     wallet in the same entry, so the wallet pays `amount - fee_refunded`. Statement lines `refund`
     -amount and `fee` +share. Raises `InsufficientFunds` (nothing written) when the wallet cannot
-    cover what it pays.
+    cover what it pays. `created_by`: the
+    operator who issued it (default: the payment's owner).
 
     `refund.from_held_funds` (a rejected fraud review refunds the whole payment): the net comes
     from the wallet's pending account and the platform returns its fee, so the wallet ends as if
@@ -229,7 +230,7 @@ def refund_post(*, refund: Refund, intent: PaymentIntent, request_id: str = "") 
             description=f"Refund {refund.public_id} of {intent.public_id} (rejected by fraud review)",
             reference=refund.public_id,
             metadata={"refund": refund.public_id, "payment_intent": intent.public_id, "held_for_review": True},
-            created_by=intent.user,
+            created_by=created_by or intent.user,
             request_id=request_id,
         )
         return entry
@@ -247,7 +248,7 @@ def refund_post(*, refund: Refund, intent: PaymentIntent, request_id: str = "") 
             "payment_intent": intent.public_id,
             "fee_refunded": str(refund.fee_refunded),
         },
-        created_by=intent.user,
+        created_by=created_by or intent.user,
         request_id=request_id,
     )
     return entry

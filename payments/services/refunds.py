@@ -5,6 +5,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from accounts.services import audit_log_record
 from fraud.models import ListEntry
 from fraud.services import assessment_label, blocklist_add
 from payments.connectors import connector_get
@@ -66,6 +67,32 @@ def refund_create(
     )
 
 
+def refund_by_operator(
+    *, intent: PaymentIntent, amount: int, reason: str | None, actor, request_id: str = "", ip: str | None = None
+) -> Refund:
+    """An operator refunds `amount` of a succeeded payment from the admin: everything `refund_create`
+    does (entry with the operator as `created_by` and their request id, statement line `refund`,
+    `refund.created`, the connector asked after commit) plus the audit record `payments.refund.issued`
+    (with `ip`), in one transaction. Raises what `refund_create` raises, with nothing written."""
+    with transaction.atomic():
+        refund = _refund(intent_pk=intent.pk, amount=amount, reason=reason, request_id=request_id, actor=actor)
+        audit_log_record(
+            action="payments.refund.issued",
+            actor=actor,
+            object_type="payment_intent",
+            object_id=intent.public_id,
+            request_id=request_id,
+            ip=ip,
+            details={
+                "refund": refund.public_id,
+                "amount": refund.amount,
+                "currency": refund.currency,
+                "reason": reason,
+            },
+        )
+    return refund
+
+
 def refund_held_payment(*, intent_pk: int, request_id: str = "") -> Refund:
     """Refund the whole of a payment held for a fraud review that was rejected (reason `fraudulent`):
     the net comes from the wallet's pending account and the platform fee is returned (see
@@ -82,6 +109,7 @@ def _refund(
     request_id: str,
     held: bool = False,
     idempotency_claim: int | None = None,
+    actor=None,
 ) -> Refund:
     with transaction.atomic():
         intent = (
@@ -124,7 +152,7 @@ def _refund(
             fee_refunded=fee_share,
             idempotency_claim=idempotency_claim,
         )
-        refund.entry = refund_post(refund=refund, intent=intent, request_id=request_id)
+        refund.entry = refund_post(refund=refund, intent=intent, request_id=request_id, created_by=actor)
         refund.created = refund.updated = refund.entry.created
         refund.save(force_insert=True)
         intent.amount_refunded += amount

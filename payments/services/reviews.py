@@ -43,7 +43,7 @@ def payment_review_approve(review) -> None:
     intent = _intent_for_review(review)
     if intent.status == Status.SUCCEEDED and intent.held_for_review:
         review_release_post(
-            intent=intent, review_id=review.public_id, actor=review.closed_by, request_id=review.request_id
+            intent=intent, review_id=review.public_id, actor=review.closed_by, request_id=review.acting_request_id
         )
     intent.held_for_review = False
     intent.save(update_fields=["held_for_review"])
@@ -59,13 +59,13 @@ def payment_review_reject(review) -> None:
             code="payment_intent_processing",
         )
     if intent.status == Status.SUCCEEDED and intent.held_for_review:
-        refund_held_payment(intent_pk=intent.pk, request_id=review.request_id)
+        refund_held_payment(intent_pk=intent.pk, request_id=review.acting_request_id)
     elif intent.status == Status.REQUIRES_CAPTURE:
-        _cancel(intent_pk=intent.pk, reason="fraudulent", request_id=review.request_id)
+        _cancel(intent_pk=intent.pk, reason="fraudulent", request_id=review.acting_request_id)
     PaymentIntent.objects.filter(pk=intent.pk).update(held_for_review=False)
     logger.info("payment_review_rejected", payment_intent=intent.public_id, review=review.public_id)
 
 
 def payment_review_event(review, event_type: str, data: dict) -> None:
     """Record a payment review's `review.opened` / `review.closed` for the payment's owner."""
-    event_record(user=review.user, event_type=event_type, data_object=data, request_id=review.request_id)
+    event_record(user=review.user, event_type=event_type, data_object=data, request_id=review.acting_request_id)

@@ -3,8 +3,9 @@
 import pytest
 from django.urls import reverse
 
+from accounts.models import AuditLogEntry
 from accounts.tests.factories import UserFactory
-from payments.models import PaymentIntent
+from payments.models import PaymentIntent, Refund
 from payments.tests.conftest import create_intent
 
 pytestmark = pytest.mark.django_db
@@ -64,3 +65,55 @@ def test_a_three_d_secure_session_page_shows_its_intent_and_never_the_token_hash
     assert page.status_code == 200
     assert session.intent.public_id in page.content.decode()
     assert session.token_hash not in page.content.decode()
+
+
+# --- an operator's refund from the admin -------------------------------------------------------
+
+
+@pytest.fixture
+def paid(user, wallet, visa):
+    from payments.services import payment_intent_create
+
+    return payment_intent_create(
+        user=user, amount=10_000, currency="usd", wallet=wallet.public_id, payment_method=visa.public_id, confirm=True
+    )
+
+
+@pytest.fixture
+def operator_client(client):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    return client
+
+
+def test_the_refund_page_shows_what_will_move_and_moves_nothing(operator_client, paid, wallet):
+    page = operator_client.get(f"/admin/payments/paymentintent/{paid.pk}/refund/", {"amount": 2_500}).content.decode()
+
+    assert "What will move" in page and "25.00 USD" in page
+    assert wallet.public_id in page and "connector:simulator_a:receivable:usd" in page
+    assert not Refund.objects.exists()
+
+
+def test_a_confirmed_operator_refund_is_written_with_the_operator_request_id_and_ip(operator_client, paid):
+    response = operator_client.post(
+        f"/admin/payments/paymentintent/{paid.pk}/refund/",
+        {"amount": 2_500, "reason": "requested_by_customer", "confirm": "yes"},
+        HTTP_X_REQUEST_ID="op-refund-1",
+        follow=True,
+    )
+
+    refund = Refund.objects.get()
+    assert (refund.amount, refund.reason) == (2_500, "requested_by_customer")
+    assert refund.entry.request_id == "op-refund-1" and refund.entry.created_by.is_staff
+    audit = AuditLogEntry.objects.get(action="payments.refund.issued")
+    assert (audit.object_id, audit.request_id, audit.ip) == (paid.public_id, "op-refund-1", "127.0.0.1")
+    assert f"Refund {refund.public_id}" in response.content.decode()
+
+
+def test_an_operator_refund_above_what_remains_is_refused_with_the_reason(operator_client, paid):
+    response = operator_client.post(
+        f"/admin/payments/paymentintent/{paid.pk}/refund/", {"amount": 10_001, "confirm": "yes"}
+    )
+
+    assert response.status_code == 409
+    assert "between 1 and the 10000 minor units" in response.content.decode()
+    assert not Refund.objects.exists()

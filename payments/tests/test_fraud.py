@@ -277,12 +277,13 @@ def test_after_a_rejected_review_a_new_payment_method_with_the_same_number_is_bl
     assert intent.outcome["rules"] == ["block-blocklisted-card"]
 
 
-def test_the_admin_reject_action_refunds_the_held_payment(admin_client, auth_client, wallet, elevated):
+def test_the_admin_reject_action_once_confirmed_refunds_the_held_payment(admin_client, auth_client, wallet, elevated):
     pi = held_payment(auth_client, wallet, elevated)
     review = Review.objects.get(object_id=pi)
 
     response = admin_client.post(
-        reverse("admin:fraud_review_changelist"), {"action": "reject", "_selected_action": [review.pk]}
+        reverse("admin:fraud_review_changelist"),
+        {"action": "reject", "_selected_action": [review.pk], "confirm": "yes"},
     )
 
     assert response.status_code == 302

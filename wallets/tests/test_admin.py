@@ -24,13 +24,13 @@ def test_wallet_list_shows_owner_and_ledger_balances(admin_client, wallet):
     assert "10000" in page
 
 
-def test_wallet_page_links_to_its_ledger_accounts_and_postings(admin_client, wallet):
+def test_wallet_page_links_to_its_ledger_accounts_and_statements(admin_client, wallet):
     response = admin_client.get(f"/admin/wallets/wallet/{wallet.pk}/change/")
 
     page = response.content.decode()
     assert response.status_code == 200
     assert f"/admin/ledger/account/{wallet.available_account_id}/change/" in page
-    assert f"/admin/ledger/posting/?account__id__exact={wallet.available_account_id}" in page
+    assert f"/admin/ledger/account/{wallet.available_account_id}/statement/" in page
     assert wallet.available_account.code in page
 
 
