@@ -6,10 +6,10 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import ValidationError
 
 from accounts.errors import LoginThrottled
-from accounts.models import AuditLogEntry, User
+from accounts.models import ApiKey, AuditLogEntry, User
 from accounts.throttling import login_failure_record, login_throttle_check
 from accounts.views import client_ip
-from payments_platform.admin import ReadOnlyAdmin
+from payments_platform.admin import ReadOnlyAdmin, ReadOnlyInline
 
 
 class ThrottledAdminAuthenticationForm(AdminAuthenticationForm):
@@ -64,3 +64,39 @@ class AuditLogEntryAdmin(ReadOnlyAdmin):
     search_fields = ["object_id", "request_id", "actor__email", "action"]
     date_hierarchy = "created"
     list_select_related = ["actor"]
+
+
+class ApiKeyInline(ReadOnlyInline):
+    """A user's keys on their page: names, redacted secrets, scopes and dates, never a secret or its hash."""
+
+    model = ApiKey
+    fk_name = "user"
+    fields = ["public_id", "name", "redacted", "scopes", "expires_at", "revoked_at", "last_used_at", "created"]
+    readonly_fields = fields
+
+
+UserAdmin.inlines = [*UserAdmin.inlines, ApiKeyInline]
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(ReadOnlyAdmin):
+    """API keys by user. The secret is never stored; its hash and lookup prefix are not shown either."""
+
+    list_display = ["public_id", "user", "name", "redacted", "scopes", "expires_at", "revoked_at", "last_used_at"]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["public_id", "name", "user__email", "user__public_id"]
+    list_select_related = ["user"]
+    ordering = ["user__email", "-created"]
+    fields = [
+        "public_id",
+        "user",
+        "name",
+        "redacted",
+        "scopes",
+        "expires_at",
+        "revoked_at",
+        "last_used_at",
+        "rolled_from",
+        "created",
+    ]
+    readonly_fields = fields

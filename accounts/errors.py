@@ -1,6 +1,6 @@
 """Errors of the accounts context, with their stable API codes."""
 
-from payments_platform.api.errors import AuthenticationFailed, InvalidRequest, RateLimited
+from payments_platform.api.errors import AuthenticationFailed, InvalidRequest, RateLimited, ResourceMissing
 
 
 class EmailTaken(InvalidRequest):
@@ -21,3 +21,7 @@ class RefreshTokenInvalid(AuthenticationFailed):
 class LoginThrottled(RateLimited):
     code = "login_throttled"
     default_message = "Too many failed login attempts. Retry later."
+
+
+class ApiKeyMissing(ResourceMissing):
+    default_message = "No such API key."

@@ -20,7 +20,10 @@ from wallets.serializers import (
 
 
 class WalletViewSet(PlatformViewSet):
+    """Wallets: one per user and currency, balances read from the ledger."""
+
     serializer_class = WalletOutput
+    scope_resource = "wallets"
 
     @extend_schema(
         operation_id="wallets_create",
@@ -57,7 +60,10 @@ class WalletViewSet(PlatformViewSet):
 
 
 class TransferViewSet(PlatformViewSet):
+    """Transfers between wallets of one currency."""
+
     serializer_class = TransferOutput
+    scope_resource = "transfers"
 
     @extend_schema(
         operation_id="transfers_create",
@@ -90,7 +96,10 @@ class TransferViewSet(PlatformViewSet):
 
 
 class PayoutViewSet(PlatformViewSet):
+    """Payouts from a wallet to a bank account."""
+
     serializer_class = PayoutOutput
+    scope_resource = "payouts"
 
     @extend_schema(
         operation_id="payouts_create",

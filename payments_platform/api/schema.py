@@ -1,4 +1,17 @@
-"""OpenAPI post-processing: document the envelope and the error object on every operation."""
+"""OpenAPI: the envelope and the error object on every operation, and each operation's security.
+
+`PlatformAutoSchema` (the project's DEFAULT_SCHEMA_CLASS) lists each security scheme once per
+operation, none on unauthenticated routes, and the scope an API key needs (in the API key
+requirement and in `x-required-scope`); it never lets a viewset inherit the docstring of the
+project's base classes as its description.
+"""
+
+import inspect
+
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.plumbing import get_doc
+
+from payments_platform.api.scopes import API_KEY_SCHEME, JWT_SCHEME
 
 ENVELOPE_ERROR = {
     "type": "object",
@@ -75,7 +88,7 @@ def wrap_responses_in_envelope(result, generator, request, public):
         },
     }
     security_schemes = result["components"].setdefault("securitySchemes", {})
-    security_schemes["bearerAuth"] = {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+    security_schemes.setdefault(JWT_SCHEME, {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
     for path, operations in result.get("paths", {}).items():
         for method, operation in operations.items():
             if not isinstance(operation, dict) or "responses" not in operation:
@@ -116,3 +129,46 @@ def wrap_responses_in_envelope(result, generator, request, public):
                         }
                     )
     return result
+
+
+class PlatformAutoSchema(AutoSchema):
+    def get_auth(self) -> list[dict]:
+        if not self.view.get_authenticators():
+            return []  # no authentication at all (/health, /ready, register, token)
+        required = self._required_scope()
+        auths: list[dict] = []
+        for requirement in super().get_auth():
+            if API_KEY_SCHEME in requirement:
+                if required is None:
+                    continue  # this route refuses API keys
+                requirement = {API_KEY_SCHEME: [required] if required else []}
+            if requirement not in auths:
+                auths.append(requirement)
+        return auths
+
+    def _required_scope(self) -> str | None:
+        scope_of = getattr(self.view, "required_scope_of", None)
+        return scope_of(self.method) if scope_of is not None else None
+
+    def get_operation(self, *args, **kwargs):
+        operation = super().get_operation(*args, **kwargs)
+        if operation is None or getattr(self.view, "required_scope_of", None) is None:
+            return operation
+        if not self.view.get_authenticators():
+            return operation
+        required = self._required_scope()
+        if any(API_KEY_SCHEME in requirement for requirement in operation.get("security", [])):
+            operation["x-required-scope"] = required or "any"
+            note = f"API key scope: `{required}`." if required else "Any valid API key."
+        else:
+            note = "Not callable with an API key: log in and use an access token."
+        description = operation.get("description", "")
+        operation["description"] = f"{description}\n\n{note}" if description else note
+        return operation
+
+    def get_description(self) -> str:
+        """The action's docstring, else the view class's own docstring, never one inherited from a
+        base class (`PlatformViewSet` describes the plumbing, not the operation)."""
+        action_or_method = getattr(self.view, getattr(self.view, "action", self.method.lower()), None)
+        own_doc = type(self.view).__dict__.get("__doc__")
+        return get_doc(action_or_method) or (inspect.cleandoc(own_doc) if own_doc else "")

@@ -6,7 +6,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from payments_platform.api import idempotency
+from payments_platform.api import idempotency, scopes
 from payments_platform.api.errors import ParameterInvalid
 from payments_platform.api.pagination import IdCursorPagination
 
@@ -24,6 +24,11 @@ class IdempotentMixin:
 
     idempotent = True
     idempotency_mode = "transaction"  # or "phased"
+    # What an API key needs here (`payments_platform.api.scopes`): `scope_resource = "wallets"` means
+    # GET needs wallets:read and other methods wallets:write; `action_scopes` overrides single actions
+    # (a scope, `scopes.ANY_KEY`, or None). A view that declares nothing refuses API keys (403).
+    scope_resource: str | None = None
+    action_scopes: dict[str, str | None] = {}
 
     def _keyed(self, request) -> bool:
         return self.idempotent and request.method == "POST" and idempotency.HEADER in request.headers
@@ -31,6 +36,20 @@ class IdempotentMixin:
     def get_idempotency_mode(self, request) -> str:
         """ "transaction" or "phased" for this request (default: the class's `idempotency_mode`)."""
         return self.idempotency_mode
+
+    def required_scope_of(self, method: str) -> str | None:
+        """The scope an API key needs for `method` on this view (its current `action`, for viewsets)."""
+        action = getattr(self, "action", None) or method.lower()
+        if action in self.action_scopes:
+            return self.action_scopes[action]
+        return scopes.required_scope_for(resource=self.scope_resource, method=method)
+
+    def check_permissions(self, request):
+        """The view's permission classes, then, for a request made with an API key, the key's scopes."""
+        super().check_permissions(request)
+        granted = getattr(request.auth, "api_key_scopes", None)
+        if granted is not None:
+            scopes.scope_check(granted=granted, required=self.required_scope_of(request.method))
 
     def action_for(self, request) -> str | None:
         """The viewset action `request` is routed to, usable before `initialize_request` sets `self.action`."""
