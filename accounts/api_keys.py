@@ -8,7 +8,7 @@ Its first `LOOKUP_PREFIX_LENGTH` characters after `sk_live_` are the row's uniqu
 Authenticating costs at most one indexed query: a cache hit (a snapshot of the key's row,
 `API_KEY_CACHE_SECONDS`) leaves only the user to load by primary key; a miss loads the key
 and its user in one join. Every change to a key (revoke, roll) overwrites its snapshot after
-commit, so the very next request on any worker sees it; request-side fills use `cache.add`,
+commit (and once before), so the very next request on any worker sees it; request-side fills use `cache.add`,
 which never overwrites, so a request that read the row before the change cannot put the old
 state back. When the cache is down, every request reads the database.
 """
@@ -100,18 +100,24 @@ def _snapshot(key: ApiKey) -> dict:
     }
 
 
-def cache_refresh_on_commit(key: ApiKey) -> None:
-    """After the current transaction commits, overwrite the key's cached snapshot with its new state.
+def cache_refresh(key: ApiKey) -> None:
+    """Overwrite the key's cached snapshot with its new state, now and again when the transaction commits.
 
-    Called by every service that changes a key; see the module docstring for why this is `set`.
+    Called by every service that changes a key, inside its transaction. Writing before the commit
+    fails safe: requests during the commit already see the change; should the transaction roll
+    back, the key is refused (never accepted) until the entry ages out. Writing after the commit
+    overwrites whatever a request cached from the row as it was before. See the module docstring
+    for why this is `set` and request-side fills are `add`.
     """
+    snapshot = _snapshot(key)
 
     def refresh() -> None:
         try:
-            cache.set(_cache_key(key.lookup_prefix), _snapshot(key), timeout=settings.API_KEY_CACHE_SECONDS)
+            cache.set(_cache_key(key.lookup_prefix), snapshot, timeout=settings.API_KEY_CACHE_SECONDS)
         except Exception:  # noqa: BLE001 - logged; the entry then ages out within API_KEY_CACHE_SECONDS
             logger.error("api_key_cache_refresh_failed", api_key_id=key.public_id)
 
+    refresh()
     transaction.on_commit(refresh)
 
 

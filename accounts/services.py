@@ -210,7 +210,7 @@ def api_key_revoke(*, user: User, public_id: str, request_id: str = "", ip: str 
         key.revoked_at = timezone.now()
         key.save(update_fields=["revoked_at"])
         _api_key_audit("api_key.revoked", key, actor=user, request_id=request_id, ip=ip)
-        api_keys.cache_refresh_on_commit(key)
+        api_keys.cache_refresh(key)
     logger.info("api_key_revoked", api_key_id=key.public_id)
     return key
 
@@ -246,6 +246,6 @@ def api_key_roll(
             rolled_to=created.key.public_id,
             old_key_valid_until=int(old.expires_at.timestamp()) if old.revoked_at is None else int(now.timestamp()),
         )
-        api_keys.cache_refresh_on_commit(old)
+        api_keys.cache_refresh(old)
     logger.info("api_key_rolled", api_key_id=old.public_id, rolled_to=created.key.public_id)
     return created

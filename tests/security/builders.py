@@ -105,3 +105,10 @@ BUILDERS: dict[str, Callable[[World], str]] = {
     "event": event,
     "webhook-endpoint": webhook_endpoint,
 }
+
+
+def api_key(world: World) -> str:
+    return _created(world.owner.post("/v1/api_keys", {"name": "sweep", "scopes": ["*"]}, format="json"))
+
+
+BUILDERS["api_key"] = api_key
