@@ -69,7 +69,7 @@ def test_no_api_key_secret_is_in_a_dump_of_the_database_or_the_logs_or_another_r
             "-U",
             settings_dict["USER"],
             settings_dict["NAME"],
-        ],  # fmt: skip
+        ],
         capture_output=True,
         text=True,
         check=True,
