@@ -42,6 +42,15 @@ class ThrottledAdminAuthenticationForm(AdminAuthenticationForm):
 admin.site.login_form = ThrottledAdminAuthenticationForm
 
 
+class ApiKeyInline(ReadOnlyInline):
+    """A user's keys on their page: names, redacted secrets, scopes and dates, never a secret or its hash."""
+
+    model = ApiKey
+    fk_name = "user"
+    fields = ["public_id", "name", "redacted", "scopes", "expires_at", "revoked_at", "last_used_at", "created"]
+    readonly_fields = fields
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     ordering = ["-created"]
@@ -55,6 +64,10 @@ class UserAdmin(DjangoUserAdmin):
         ("Dates", {"fields": ["created", "last_login"]}),
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
+    inlines = [ApiKeyInline]
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else []  # a user being added has no keys yet
 
 
 @admin.register(AuditLogEntry)
@@ -64,18 +77,6 @@ class AuditLogEntryAdmin(ReadOnlyAdmin):
     search_fields = ["object_id", "request_id", "actor__email", "action"]
     date_hierarchy = "created"
     list_select_related = ["actor"]
-
-
-class ApiKeyInline(ReadOnlyInline):
-    """A user's keys on their page: names, redacted secrets, scopes and dates, never a secret or its hash."""
-
-    model = ApiKey
-    fk_name = "user"
-    fields = ["public_id", "name", "redacted", "scopes", "expires_at", "revoked_at", "last_used_at", "created"]
-    readonly_fields = fields
-
-
-UserAdmin.inlines = [*UserAdmin.inlines, ApiKeyInline]
 
 
 @admin.register(ApiKey)

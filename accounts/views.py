@@ -103,7 +103,6 @@ class LogoutView(PlatformAPIView):
     """Revoke a refresh token of the current user; its access tokens expire on their own."""
 
     permission_classes = [IsAuthenticated]
-    idempotent = False
 
     @extend_schema(operation_id="auth_logout", request=RefreshInput, responses={200: LogoutOutput}, tags=["auth"])
     def post(self, request):

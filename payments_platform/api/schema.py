@@ -49,6 +49,8 @@ _COMMON_ERRORS = {
 _PUBLIC_PATHS = ("/v1/auth/register", "/v1/auth/token", "/v1/auth/token/refresh")
 # Public, yet 401 is real: wrong credentials, or a refresh token that is invalid or revoked.
 _PUBLIC_PATHS_WITH_401 = ("/v1/auth/token", "/v1/auth/token/refresh")
+# POSTs whose answer is a fresh token pair: never stored, so never replayed (no Idempotency-Key).
+_NOT_IDEMPOTENT_PATHS = ("/v1/auth/token", "/v1/auth/token/refresh")
 
 
 def _success_envelope(data_schema: dict | None) -> dict:
@@ -116,7 +118,7 @@ def wrap_responses_in_envelope(result, generator, request, public):
                 errors.pop("404", None)
             for status, description in errors.items():
                 operation["responses"].setdefault(status, _error_response(description))
-            if method == "post" and path not in _PUBLIC_PATHS:
+            if method == "post" and path not in _NOT_IDEMPOTENT_PATHS:
                 parameters = operation.setdefault("parameters", [])
                 if not any(p.get("name") == "Idempotency-Key" for p in parameters):
                     parameters.append(

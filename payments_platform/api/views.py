@@ -15,7 +15,7 @@ class IdempotentMixin:
     """Make every authenticated POST honour the `Idempotency-Key` header.
 
     Views whose responses carry secrets that must not be stored (JWTs) set
-    `idempotent = False`; anonymous requests are not keyed (no user to scope them to).
+    `idempotent = False`. An unauthenticated POST (registration) is keyed by the key alone.
     Views that call the outside world set `idempotency_mode = "phased"`: the key is committed
     before the view runs and the view commits its own steps (`payments_platform.api.idempotency`).
     A viewset whose actions differ overrides `get_idempotency_mode(request)` (called before DRF
@@ -89,12 +89,12 @@ class IdempotentMixin:
             if "\x00" in name or any("\x00" in item for item in value):
                 # PostgreSQL text cannot hold NUL: refuse it here rather than as a 500 from a filter.
                 raise ParameterInvalid("Query parameters must not contain NUL characters.", param=name.strip("\x00"))
-        if self._keyed(request) and request.user.is_authenticated:
+        if self._keyed(request):
             key = idempotency.validate_key(request.headers[idempotency.HEADER])
             phased = self.get_idempotency_mode(request) == "phased"
             claim = idempotency.claim_phased if phased else idempotency.claim
             self._claimed_key = claim(
-                user_id=request.user.pk,
+                user_id=request.user.pk if request.user.is_authenticated else None,
                 key=key,
                 method=request.method,
                 path=request.path,
