@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 from payments_platform.api import idempotency, scopes
 from payments_platform.api.errors import ParameterInvalid
 from payments_platform.api.pagination import IdCursorPagination
+from payments_platform.api.renderers import EnvelopeRenderer
 
 
 class IdempotentMixin:
@@ -129,3 +130,15 @@ class PlatformViewSet(IdempotentMixin, viewsets.GenericViewSet):
         serializer_class = serializer_class or self.get_serializer_class()
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(serializer_class(page, many=True).data)
+
+
+class CsvNegotiationMixin:
+    """For viewsets with actions that stream `text/csv`: whatever is not a stream (an error) is answered
+    as JSON in the envelope, never as a 406 nor as a CSV body."""
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        renderer = getattr(request, "accepted_renderer", None)
+        if isinstance(response, Response) and renderer is not None and renderer.media_type == "text/csv":
+            request.accepted_renderer = EnvelopeRenderer()
+            request.accepted_media_type = EnvelopeRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)
