@@ -140,7 +140,7 @@ def balance_transaction_filter(
     return transactions
 
 
-def balance_transaction_rows(transactions: QuerySet[BalanceTransaction], *, batch_size: int = 2_000):
+def balance_transaction_rows(transactions: QuerySet[BalanceTransaction], *, batch_size: int = 1_000):
     """Every line of `transactions`, newest first, as tuples of `STATEMENT_CSV_COLUMNS` (created in Unix
     seconds), read in keyset pages of `batch_size` by primary key: memory stays bounded by one page
     however long the statement, and no line is skipped or repeated while new ones are written."""
