@@ -38,7 +38,7 @@ ENVELOPE_ERROR = {
 
 _COMMON_ERRORS = {
     "400": "Invalid request: validation failed, bad JSON, or an idempotency key reused.",
-    "401": "Missing, expired, tampered or revoked access token.",
+    "401": "Missing, expired, tampered or revoked access token or API key.",
     "404": "No such object, or it belongs to another user.",
     "405": "Method not allowed on this path.",
     "409": "Conflict with the current state, or an idempotency key still in use.",
@@ -116,6 +116,10 @@ def wrap_responses_in_envelope(result, generator, request, public):
                 errors.pop("413")
             if method == "get" and "{" not in path and "404" not in operation["responses"]:
                 errors.pop("404", None)
+            if "x-required-scope" in operation:
+                errors["403"] = "An API key whose scopes do not include this operation's (insufficient_scope)."
+            elif "Not callable with an API key" in operation.get("description", ""):
+                errors["403"] = "An API key was used: this route takes a logged-in user's access token only."
             for status, description in errors.items():
                 operation["responses"].setdefault(status, _error_response(description))
             if method == "post" and path not in _NOT_IDEMPOTENT_PATHS:
