@@ -206,3 +206,12 @@ def test_revocation_reaches_another_client_through_redis_at_once(live_server, se
         response = integrator.get("/v1/me")
         assert response.status_code == 401
         assert response.json()["error"]["code"] == "api_key_invalid"
+
+
+def test_a_secret_logged_by_mistake_is_redacted_but_its_redacted_form_is_kept():
+    from payments_platform.logging import scrub_text
+
+    secret = "sk_live_" + "Ab3" * 13 + "x"
+
+    assert scrub_text(f"calling with {secret} now") == "calling with [redacted] now"
+    assert scrub_text("key sk_live_…wxyz") == "key sk_live_…wxyz"
