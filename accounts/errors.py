@@ -25,3 +25,8 @@ class LoginThrottled(RateLimited):
 
 class ApiKeyMissing(ResourceMissing):
     default_message = "No such API key."
+
+
+class ApiKeyAlreadyRolled(InvalidRequest):
+    code = "api_key_already_rolled"
+    default_message = "This API key was already rolled: roll its successor."

@@ -15,7 +15,7 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts import api_keys
-from accounts.errors import ApiKeyMissing, EmailTaken, InvalidCredentials, RefreshTokenInvalid
+from accounts.errors import ApiKeyAlreadyRolled, ApiKeyMissing, EmailTaken, InvalidCredentials, RefreshTokenInvalid
 from accounts.models import ApiKey, AuditLogEntry, RevokedRefreshToken, User
 from accounts.throttling import login_failure_record, login_throttle_check
 from payments_platform.api.errors import ParameterInvalid
@@ -228,6 +228,9 @@ def api_key_roll(
         old = _api_key_locked(user=user, public_id=public_id)
         if not old.is_active(now):
             raise ApiKeyMissing(f"No such API key: {public_id!r} (it has expired).", param="id")
+        successor = ApiKey.objects.filter(rolled_from=old).values_list("public_id", flat=True).first()
+        if successor is not None:
+            raise ApiKeyAlreadyRolled(f"This key was already rolled into {successor}: roll that one.", param="id")
         created = _api_key_insert(
             user=user, name=old.name, scopes=old.scopes, expires_at=old.expires_at, rolled_from=old
         )

@@ -189,3 +189,14 @@ def test_create_roll_and_revoke_are_audited_without_the_secret(auth_client, user
     assert entries[1].details["rolled_to"] == rolled["id"]
     text = str([e.details for e in entries])
     assert created["secret"] not in text and rolled["secret"] not in text
+
+
+def test_a_key_rolled_with_grace_cannot_be_rolled_again(auth_client):
+    old = create(auth_client).json()["data"]
+    auth_client.post(f"{URL}/{old['id']}/roll", {"expires_in_hours": 1}, format="json")
+
+    response = auth_client.post(f"{URL}/{old['id']}/roll", {"expires_in_hours": 1}, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "api_key_already_rolled"
+    assert ApiKey.objects.count() == 2
