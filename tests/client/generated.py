@@ -4,6 +4,7 @@ Used by the generated-client test and the docs test. The generated code is impor
 nothing in it is edited by hand. Where it fails or its types are unusable, the schema is fixed.
 """
 
+import gc
 import importlib
 import json
 import subprocess
@@ -40,6 +41,9 @@ def generate_client(base_url: str, folder: Path):
 
 
 def forget_client() -> None:
+    """Unload the generated package; collect the clients the test dropped, so that their keep-alive
+    connections close and the live server's threads give back their database connections."""
     for name in [name for name in sys.modules if name == PACKAGE or name.startswith(PACKAGE + ".")]:
         del sys.modules[name]
     sys.path[:] = [entry for entry in sys.path if not Path(entry, PACKAGE).exists()]
+    gc.collect()
