@@ -215,3 +215,14 @@ def test_a_secret_logged_by_mistake_is_redacted_but_its_redacted_form_is_kept():
 
     assert scrub_text(f"calling with {secret} now") == "calling with [redacted] now"
     assert scrub_text("key sk_live_…wxyz") == "key sk_live_…wxyz"
+
+
+def test_rolling_a_cached_key_without_grace_refuses_its_old_secret_at_once(user):
+    key, secret = api_key_for(user)
+    client = key_client(secret)
+    assert client.get("/v1/me").status_code == 200  # cached
+
+    new_secret = client_for(user).post(f"/v1/api_keys/{key.public_id}/roll", {}, format="json").json()["data"]["secret"]
+
+    assert client.get("/v1/me").status_code == 401
+    assert key_client(new_secret).get("/v1/me").status_code == 200
