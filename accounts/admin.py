@@ -10,10 +10,10 @@ from django.utils.html import format_html
 from rangefilter.filters import DateRangeFilter
 
 from accounts.errors import LoginThrottled
-from accounts.models import AuditLogEntry, User
+from accounts.models import ApiKey, AuditLogEntry, User
 from accounts.throttling import login_failure_record, login_throttle_check
 from accounts.views import client_ip
-from payments_platform.admin import CSVExportMixin, ReadOnlyAdmin, admin_link, changelist_link
+from payments_platform.admin import CSVExportMixin, ReadOnlyAdmin, ReadOnlyInline, admin_link, changelist_link
 
 
 class ThrottledAdminAuthenticationForm(AdminAuthenticationForm):
@@ -46,6 +46,15 @@ class ThrottledAdminAuthenticationForm(AdminAuthenticationForm):
 admin.site.login_form = ThrottledAdminAuthenticationForm
 
 
+class ApiKeyInline(ReadOnlyInline):
+    """A user's keys on their page: names, redacted secrets, scopes and dates, never a secret or its hash."""
+
+    model = ApiKey
+    fk_name = "user"
+    fields = ["public_id", "name", "redacted", "scopes", "expires_at", "revoked_at", "last_used_at", "created"]
+    readonly_fields = fields
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     ordering = ["-created"]
@@ -60,6 +69,10 @@ class UserAdmin(DjangoUserAdmin):
         ("Dates", {"fields": ["created", "last_login"]}),
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
+    inlines = [ApiKeyInline]
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else []  # a user being added has no keys yet
 
     @admin.display(description="wallets, payments and more")
     def money_links(self, user: User):
@@ -100,3 +113,27 @@ class AuditLogEntryAdmin(CSVExportMixin, ReadOnlyAdmin):
 
     search_fields = ["object_id", "request_id", "actor__email", "action"]
     list_select_related = ["actor"]
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(ReadOnlyAdmin):
+    """API keys by user. The secret is never stored; its hash and lookup prefix are not shown either."""
+
+    list_display = ["public_id", "user", "name", "redacted", "scopes", "expires_at", "revoked_at", "last_used_at"]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["public_id", "name", "user__email", "user__public_id"]
+    list_select_related = ["user"]
+    ordering = ["user__email", "-created"]
+    fields = [
+        "public_id",
+        "user",
+        "name",
+        "redacted",
+        "scopes",
+        "expires_at",
+        "revoked_at",
+        "last_used_at",
+        "rolled_from",
+        "created",
+    ]
+    readonly_fields = fields

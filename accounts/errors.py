@@ -1,6 +1,6 @@
 """Errors of the accounts context, with their stable API codes."""
 
-from payments_platform.api.errors import AuthenticationFailed, InvalidRequest, RateLimited
+from payments_platform.api.errors import AuthenticationFailed, InvalidRequest, RateLimited, ResourceMissing
 
 
 class EmailTaken(InvalidRequest):
@@ -21,3 +21,12 @@ class RefreshTokenInvalid(AuthenticationFailed):
 class LoginThrottled(RateLimited):
     code = "login_throttled"
     default_message = "Too many failed login attempts. Retry later."
+
+
+class ApiKeyMissing(ResourceMissing):
+    default_message = "No such API key."
+
+
+class ApiKeyAlreadyRolled(InvalidRequest):
+    code = "api_key_already_rolled"
+    default_message = "This API key was already rolled: roll its successor."

@@ -83,3 +83,42 @@ class AuditLogEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.object_type} {self.object_id}".strip()
+
+
+class ApiKey(models.Model):
+    """A secret API key (`sk_live_…`) of one user, for server-to-server calls.
+
+    The secret itself is never stored: only `lookup_prefix` (its first characters after
+    `sk_live_`, to find the row with one indexed lookup), `secret_hash` (HMAC-SHA256 with the
+    server's `API_KEY_HASH_KEY`) and `last4` (for `redacted`). A revoked key keeps its row, for
+    the audit log; `rolled_from` links a key to the one it replaced.
+    """
+
+    public_id = PublicIdField(prefix="ak")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_keys")
+    name = models.CharField(max_length=100)
+    scopes = models.JSONField(help_text='["*"] or a list of scopes such as "wallets:read".')
+    lookup_prefix = models.CharField(max_length=16, unique=True)
+    secret_hash = models.CharField(max_length=64, help_text="HMAC-SHA256 of the secret, hex.")
+    last4 = models.CharField(max_length=4)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    rolled_from = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="rolled_to"
+    )
+    created = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = "API key"
+        indexes = [models.Index(fields=["user", "id"], name="api_key_user_id")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.redacted})"
+
+    @property
+    def redacted(self) -> str:
+        return f"sk_live_…{self.last4}"
+
+    def is_active(self, now) -> bool:
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)

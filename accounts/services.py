@@ -2,6 +2,7 @@
 
 import datetime as dt
 from dataclasses import dataclass
+from datetime import timedelta
 
 import structlog
 from django.conf import settings
@@ -9,11 +10,13 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from accounts.errors import EmailTaken, InvalidCredentials, RefreshTokenInvalid
-from accounts.models import AuditLogEntry, RevokedRefreshToken, User
+from accounts import api_keys
+from accounts.errors import ApiKeyAlreadyRolled, ApiKeyMissing, EmailTaken, InvalidCredentials, RefreshTokenInvalid
+from accounts.models import ApiKey, AuditLogEntry, RevokedRefreshToken, User
 from accounts.throttling import login_failure_record, login_throttle_check
 from payments_platform.api.errors import ParameterInvalid
 
@@ -135,3 +138,117 @@ def token_revoke(*, refresh: str, user: User) -> None:
         raise RefreshTokenInvalid()
     _revoke(token, owner)
     logger.info("logout", user_id=user.public_id)
+
+
+# --- API keys -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CreatedApiKey:
+    """A key just made, with its secret: the only moment the secret exists outside its owner's hands."""
+
+    key: ApiKey
+    secret: str
+
+
+def _api_key_insert(*, user: User, name: str, scopes: list[str], expires_at, rolled_from=None) -> CreatedApiKey:
+    new = api_keys.secret_new()
+    key = ApiKey.objects.create(
+        user=user,
+        name=name,
+        scopes=scopes,
+        lookup_prefix=new.lookup_prefix,
+        secret_hash=new.secret_hash,
+        last4=new.last4,
+        expires_at=expires_at,
+        rolled_from=rolled_from,
+    )
+    return CreatedApiKey(key=key, secret=new.secret)
+
+
+def _api_key_audit(action: str, key: ApiKey, *, actor: User, request_id: str, ip: str | None, **details) -> None:
+    audit_log_record(
+        action=action,
+        actor=actor,
+        object_type="api_key",
+        object_id=key.public_id,
+        request_id=request_id,
+        ip=ip,
+        details={"name": key.name, "scopes": key.scopes, "redacted": key.redacted, **details},
+    )
+
+
+def api_key_create(
+    *, user: User, name: str, scopes: list[str], expires_at=None, request_id: str = "", ip: str | None = None
+) -> CreatedApiKey:
+    """Make a key for `user` (scopes already validated) and audit it (`api_key.created`), in one transaction.
+
+    Raises `ParameterInvalid` (param `expires_at`) for an expiry that is not in the future.
+    """
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ParameterInvalid("expires_at must be in the future.", param="expires_at")
+    with transaction.atomic():
+        created = _api_key_insert(user=user, name=name, scopes=scopes, expires_at=expires_at)
+        _api_key_audit("api_key.created", created.key, actor=user, request_id=request_id, ip=ip)
+    logger.info("api_key_created", api_key_id=created.key.public_id)
+    return created
+
+
+def _api_key_locked(*, user: User, public_id: str) -> ApiKey:
+    """The user's key, unrevoked, locked for update (inside the caller's transaction), or `ApiKeyMissing`."""
+    key = ApiKey.objects.select_for_update().filter(user=user, public_id=public_id, revoked_at__isnull=True).first()
+    if key is None:
+        raise ApiKeyMissing(f"No such API key: {public_id!r}.", param="id")
+    return key
+
+
+def api_key_revoke(*, user: User, public_id: str, request_id: str = "", ip: str | None = None) -> ApiKey:
+    """Revoke one of `user`'s keys at once: its cached snapshot is overwritten when this commits,
+    so the next request with it, on any worker, is a 401. Audited (`api_key.revoked`)."""
+    with transaction.atomic():
+        key = _api_key_locked(user=user, public_id=public_id)
+        key.revoked_at = timezone.now()
+        key.save(update_fields=["revoked_at"])
+        _api_key_audit("api_key.revoked", key, actor=user, request_id=request_id, ip=ip)
+        api_keys.cache_refresh(key)
+    logger.info("api_key_revoked", api_key_id=key.public_id)
+    return key
+
+
+def api_key_roll(
+    *, user: User, public_id: str, expires_in_hours: int = 0, request_id: str = "", ip: str | None = None
+) -> CreatedApiKey:
+    """Replace a key by a new one (same name, scopes and expiry, a new secret and id).
+
+    The old key stays valid for `expires_in_hours` (0 to 168; 0 revokes it now), never past its own
+    expiry. Audited (`api_key.rolled`); the old key's cached snapshot is overwritten on commit.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        old = _api_key_locked(user=user, public_id=public_id)
+        if not old.is_active(now):
+            raise ApiKeyMissing(f"No such API key: {public_id!r} (it has expired).", param="id")
+        successor = ApiKey.objects.filter(rolled_from=old).values_list("public_id", flat=True).first()
+        if successor is not None:
+            raise ApiKeyAlreadyRolled(f"This key was already rolled into {successor}: roll that one.", param="id")
+        created = _api_key_insert(
+            user=user, name=old.name, scopes=old.scopes, expires_at=old.expires_at, rolled_from=old
+        )
+        if expires_in_hours == 0:
+            old.revoked_at = now
+        else:
+            grace_end = now + timedelta(hours=expires_in_hours)
+            old.expires_at = min(old.expires_at, grace_end) if old.expires_at else grace_end
+        old.save(update_fields=["revoked_at", "expires_at"])
+        _api_key_audit(
+            "api_key.rolled",
+            old,
+            actor=user,
+            request_id=request_id,
+            ip=ip,
+            rolled_to=created.key.public_id,
+            old_key_valid_until=int(old.expires_at.timestamp()) if old.revoked_at is None else int(now.timestamp()),
+        )
+        api_keys.cache_refresh(old)
+    logger.info("api_key_rolled", api_key_id=old.public_id, rolled_to=created.key.public_id)
+    return created

@@ -2,12 +2,18 @@
 
 import structlog
 from drf_spectacular.utils import extend_schema
+from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle, BaseThrottle
 
-from accounts import services
+from accounts import selectors, services
 from accounts.serializers import (
+    ApiKeyCreateInput,
+    ApiKeyDeletedOutput,
+    ApiKeyOutput,
+    ApiKeyRollInput,
+    ApiKeyWithSecretOutput,
     LogoutOutput,
     RefreshInput,
     RegisterInput,
@@ -15,7 +21,9 @@ from accounts.serializers import (
     TokenPairOutput,
     UserOutput,
 )
-from payments_platform.api.views import PlatformAPIView
+from payments_platform.api import scopes
+from payments_platform.api.views import PlatformAPIView, PlatformViewSet
+from payments_platform.middleware import request_id_of
 
 logger = structlog.get_logger(__name__)
 
@@ -95,7 +103,6 @@ class LogoutView(PlatformAPIView):
     """Revoke a refresh token of the current user; its access tokens expire on their own."""
 
     permission_classes = [IsAuthenticated]
-    idempotent = False
 
     @extend_schema(operation_id="auth_logout", request=RefreshInput, responses={200: LogoutOutput}, tags=["auth"])
     def post(self, request):
@@ -109,7 +116,88 @@ class MeView(PlatformAPIView):
     """The authenticated user."""
 
     permission_classes = [IsAuthenticated]
+    scope_resource = scopes.ANY_KEY
 
     @extend_schema(operation_id="me", responses={200: UserOutput}, tags=["auth"])
     def get(self, request):
         return Response(UserOutput(request.user).data)
+
+
+class ApiKeyViewSet(PlatformViewSet):
+    """Secret API keys for server-to-server calls. Managed with a logged-in user's access token only:
+    an API key cannot list, mint, roll or revoke keys (403 api_key_not_allowed)."""
+
+    serializer_class = ApiKeyOutput
+    scope_resource = None  # keys are refused here
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        """Store replays without the secret (as webhook endpoints do): a replay says `secret: null`."""
+        secret = None
+        if isinstance(getattr(response, "data", None), dict) and response.data.get("secret"):
+            secret = response.data["secret"]
+            response.data = {**response.data, "secret": None}
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if secret is not None:
+            response.data = {**response.data, "secret": secret}
+        return response
+
+    @extend_schema(
+        operation_id="api_keys_create",
+        request=ApiKeyCreateInput,
+        responses={201: ApiKeyWithSecretOutput},
+        tags=["api_keys"],
+        description=(
+            "Create a secret API key. `secret` (sk_live_…) is in this response only; an idempotent replay "
+            "says `secret: null`. Unknown scope: 400 parameter_invalid, param scopes."
+        ),
+    )
+    def create(self, request):
+        data = ApiKeyCreateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        created = services.api_key_create(
+            user=request.user, request_id=request_id_of(request), ip=client_ip(request), **data.validated_data
+        )
+        return Response(ApiKeyWithSecretOutput(created.key, context={"secret": created.secret}).data, status=201)
+
+    @extend_schema(operation_id="api_keys_list", responses={200: ApiKeyOutput(many=True)}, tags=["api_keys"])
+    def list(self, request):
+        return self.list_response(selectors.api_key_list(user=request.user))
+
+    @extend_schema(operation_id="api_keys_retrieve", responses={200: ApiKeyOutput}, tags=["api_keys"])
+    def retrieve(self, request, pk: str):
+        return Response(ApiKeyOutput(selectors.api_key_get(user=request.user, public_id=pk)).data)
+
+    @extend_schema(
+        operation_id="api_keys_delete",
+        responses={200: ApiKeyDeletedOutput},
+        tags=["api_keys"],
+        description="Revoke the key at once: the next request with it, on any server, is a 401.",
+    )
+    def destroy(self, request, pk: str):
+        key = services.api_key_revoke(
+            user=request.user, public_id=pk, request_id=request_id_of(request), ip=client_ip(request)
+        )
+        return Response(ApiKeyDeletedOutput({"id": key.public_id, "deleted": True}).data)
+
+    @extend_schema(
+        operation_id="api_keys_roll",
+        request=ApiKeyRollInput,
+        responses={201: ApiKeyWithSecretOutput},
+        tags=["api_keys"],
+        description=(
+            "Replace the key by a new one (new id and secret; same name, scopes and expiry). The old secret "
+            "stays valid for `expires_in_hours` (0 to 168; default 0: revoked now)."
+        ),
+    )
+    @action(detail=True, methods=["post"])
+    def roll(self, request, pk: str):
+        data = ApiKeyRollInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        created = services.api_key_roll(
+            user=request.user,
+            public_id=pk,
+            request_id=request_id_of(request),
+            ip=client_ip(request),
+            **data.validated_data,
+        )
+        return Response(ApiKeyWithSecretOutput(created.key, context={"secret": created.secret}).data, status=201)

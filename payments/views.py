@@ -39,7 +39,10 @@ def _intent_response(request, intent, status: int = 200) -> Response:
 
 
 class PaymentMethodViewSet(PlatformViewSet):
+    """Cards, tokenized: the number and CVC are never stored."""
+
     serializer_class = PaymentMethodOutput
+    scope_resource = "payments"
 
     @extend_schema(
         operation_id="payment_methods_create",
@@ -103,7 +106,10 @@ CONNECTOR_ERROR_502 = OpenApiResponse(
 
 
 class PaymentIntentViewSet(ConnectorCallingViewSet):
+    """Card payments credited to a wallet, less the platform fee."""
+
     serializer_class = PaymentIntentOutput
+    scope_resource = "payments"
     phased_actions = frozenset({"create", "confirm", "capture", "cancel"})
 
     @extend_schema(
@@ -202,7 +208,10 @@ class PaymentIntentViewSet(ConnectorCallingViewSet):
 
 
 class RefundViewSet(ConnectorCallingViewSet):
+    """Refunds of captured payments, full or partial."""
+
     serializer_class = RefundOutput
+    scope_resource = "payments"
     phased_actions = frozenset({"create"})
 
     @extend_schema(

@@ -16,6 +16,7 @@ from payments_platform.middleware import request_id_of
 
 class DisputeViewSet(PlatformViewSet):
     serializer_class = DisputeOutput
+    scope_resource = "disputes"
 
     @extend_schema(
         operation_id="disputes_list",

@@ -36,13 +36,15 @@ _CARD_NUMBER = re.compile(r"\b(?:\d[ -]?){12,18}\d\b")
 _BEARER = re.compile(r"(?i)bearer\s+[A-Za-z0-9._~+/=-]+")
 _JWT = re.compile(r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
 _WEBHOOK_SECRET = re.compile(r"whsec_[A-Za-z0-9+/=]+")
+_API_KEY_SECRET = re.compile(r"sk_live_[A-Za-z0-9]+")
 
 
 def scrub_text(text: str) -> str:
-    """Mask card numbers, bearer tokens, JWTs and webhook secrets inside free text."""
+    """Mask card numbers, bearer tokens, JWTs, webhook secrets and API key secrets inside free text."""
     text = _BEARER.sub("Bearer " + REDACTED, text)
     text = _JWT.sub(REDACTED, text)
     text = _WEBHOOK_SECRET.sub(REDACTED, text)
+    text = _API_KEY_SECRET.sub(REDACTED, text)
     return _CARD_NUMBER.sub(REDACTED, text)
 
 

@@ -161,15 +161,23 @@ SIMPLE_JWT = {
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=300)
 
+# API keys (issue 18, docs/integration.md): secrets are stored as HMAC-SHA256(API_KEY_HASH_KEY, secret);
+# a key's row is cached this many seconds (revocation overwrites the cache entry at once).
+API_KEY_HASH_KEY = env.str("API_KEY_HASH_KEY", default="") or f"api-key-hash:{SECRET_KEY}"
+API_KEY_CACHE_SECONDS = env.int("API_KEY_CACHE_SECONDS", default=30)
+
 # --- REST framework and OpenAPI ---------------------------------------------------
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.BearerAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.authentication.ApiKeyAuthentication",  # only `Bearer sk_live_…`; anything else goes on to JWT
+        "accounts.authentication.BearerAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["payments_platform.api.renderers.EnvelopeRenderer"],
     "DEFAULT_PARSER_CLASSES": ["payments_platform.api.parsers.StrictJSONParser"],
     "EXCEPTION_HANDLER": "payments_platform.api.exceptions.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "payments_platform.api.schema.PlatformAutoSchema",
     "DEFAULT_THROTTLE_RATES": {
         "registration": env.str("REGISTRATION_RATE", default="20/hour"),
         "user": env.str("USER_RATE", default="6000/min"),
@@ -200,7 +208,7 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "payments_platform.api.schema.wrap_responses_in_envelope",
     ],
-    "SECURITY": [{"bearerAuth": []}],
+    # No global SECURITY: each operation lists its own schemes (payments_platform.api.schema).
 }
 
 # --- Money ------------------------------------------------------------------------

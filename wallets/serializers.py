@@ -15,6 +15,7 @@ from payments_platform.api.fields import (
     CurrencyField,
     MetadataField,
     StrictCharField,
+    UnixSecondsQueryField,
     UnixTimestampField,
 )
 from wallets.models import BalanceTransaction, Payout, Transfer, Wallet
@@ -63,6 +64,34 @@ def wallet_pending_payouts_total(wallet: Wallet) -> int:
     if total is None:
         total = wallet.payouts.filter(status=Payout.Status.PENDING).aggregate(total=Sum("amount"))["total"] or 0
     return total
+
+
+class BalanceAtQuery(serializers.Serializer):
+    at = UnixSecondsQueryField(
+        required=False,
+        help_text="Unix seconds, not in the future (default: now). The balance at the end of that second.",
+    )
+
+
+class BalanceAtOutput(serializers.Serializer):
+    object = ConstantField("balance")
+    available = serializers.IntegerField(help_text="Spendable then: the available account's balance_after.")
+    pending = serializers.IntegerField(help_text="Held then: money under review plus payouts not yet paid.")
+    owed = serializers.IntegerField(help_text="What the owner owed the platform then (disputes not covered).")
+    at = serializers.IntegerField(help_text="The moment asked for, Unix seconds.")
+
+
+# `created[gte]` and `created[lt]` are not Python names: the fields are declared by name.
+BalanceTransactionQuery = type(
+    "BalanceTransactionQuery",
+    (serializers.Serializer,),
+    {
+        "created[gte]": UnixSecondsQueryField(required=False, help_text="Only lines created at or after (Unix s)."),
+        "created[lt]": UnixSecondsQueryField(required=False, help_text="Only lines created before (Unix seconds)."),
+        "__doc__": "Filters of a wallet's statement.",
+        "__module__": __name__,
+    },
+)
 
 
 class BalanceTransactionOutput(serializers.ModelSerializer):

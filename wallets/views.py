@@ -1,15 +1,26 @@
 """Wallets, their transactions, transfers and payouts: thin views over selectors and services."""
 
-from drf_spectacular.utils import extend_schema
+import csv
+import io
+import time
+
+from django.http import StreamingHttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.views import client_ip
-from payments_platform.api.views import PlatformViewSet
+from payments_platform.api.errors import ParameterInvalid
+from payments_platform.api.renderers import CsvRenderer, EnvelopeRenderer
+from payments_platform.api.views import CsvNegotiationMixin, PlatformViewSet
 from payments_platform.middleware import request_id_of
 from wallets import selectors, services
 from wallets.serializers import (
+    BalanceAtOutput,
+    BalanceAtQuery,
     BalanceTransactionOutput,
+    BalanceTransactionQuery,
     PayoutCreateInput,
     PayoutOutput,
     TransferCreateInput,
@@ -18,9 +29,33 @@ from wallets.serializers import (
     WalletOutput,
 )
 
+_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
-class WalletViewSet(PlatformViewSet):
+
+def _csv_text(value: str) -> str:
+    """A text cell that a spreadsheet will not run as a formula (CSV injection): prefixed with '."""
+    return f"'{value}" if value.startswith(_FORMULA_PREFIXES) else value
+
+
+def statement_csv(rows, *, rows_per_chunk: int = 500):
+    """The statement as CSV bytes: the header row, then one line per transaction, a chunk at a time."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(selectors.STATEMENT_CSV_COLUMNS)
+    for count, (*fields, description) in enumerate(rows, start=1):
+        writer.writerow([*fields, _csv_text(description)])
+        if count % rows_per_chunk == 0:
+            yield buffer.getvalue().encode()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode()
+
+
+class WalletViewSet(CsvNegotiationMixin, PlatformViewSet):
+    """Wallets: one per user and currency, balances read from the ledger."""
+
     serializer_class = WalletOutput
+    scope_resource = "wallets"
 
     @extend_schema(
         operation_id="wallets_create",
@@ -46,18 +81,69 @@ class WalletViewSet(PlatformViewSet):
 
     @extend_schema(
         operation_id="wallets_transactions",
-        responses={200: BalanceTransactionOutput(many=True)},
+        parameters=[BalanceTransactionQuery],
+        responses={
+            (200, "application/json"): BalanceTransactionOutput(many=True),
+            (200, "text/csv"): OpenApiResponse(
+                OpenApiTypes.STR,
+                description="With `Accept: text/csv`: every line (all pages), streamed, amounts in minor units.",
+            ),
+        },
         tags=["wallets"],
-        description="The wallet's statement: balance transactions, newest first, each with balance_after.",
+        description=(
+            "The wallet's statement: balance transactions, newest first, each with balance_after. "
+            "Filters `created[gte]` and `created[lt]` (Unix seconds). With `Accept: text/csv`, every line "
+            "matching the filters (not one page) is streamed as one CSV with a header row: "
+            + ", ".join(selectors.STATEMENT_CSV_COLUMNS)
+            + "."
+        ),
+    )
+    @action(detail=True, methods=["get"], renderer_classes=[EnvelopeRenderer, CsvRenderer])
+    def transactions(self, request, pk: str):
+        query = BalanceTransactionQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        wallet = selectors.wallet_get(user=request.user, public_id=pk)
+        transactions = selectors.balance_transaction_filter(
+            selectors.balance_transaction_list(wallet=wallet),
+            created_gte=query.validated_data.get("created[gte]"),
+            created_lt=query.validated_data.get("created[lt]"),
+        )
+        if request.accepted_renderer.media_type == CsvRenderer.media_type:
+            response = StreamingHttpResponse(
+                statement_csv(selectors.balance_transaction_rows(transactions)), content_type="text/csv; charset=utf-8"
+            )
+            response["Content-Disposition"] = f'attachment; filename="{wallet.public_id}-transactions.csv"'
+            return response
+        return self.list_response(transactions, BalanceTransactionOutput)
+
+    @extend_schema(
+        operation_id="wallets_balance",
+        parameters=[BalanceAtQuery],
+        responses={200: BalanceAtOutput},
+        tags=["wallets"],
+        description=(
+            "The wallet's balances as of Unix second `at` (default: now), read from the ledger: equal to what "
+            "`GET /v1/wallets/{id}` showed then. A moment before the wallet existed is all zeros; a moment "
+            "in the future is 400 parameter_invalid."
+        ),
     )
     @action(detail=True, methods=["get"])
-    def transactions(self, request, pk: str):
+    def balance(self, request, pk: str):
+        query = BalanceAtQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        now = int(time.time())
+        at = query.validated_data.get("at", now)
+        if at > now:
+            raise ParameterInvalid("at must not be in the future.", param="at")
         wallet = selectors.wallet_get(user=request.user, public_id=pk)
-        return self.list_response(selectors.balance_transaction_list(wallet=wallet), BalanceTransactionOutput)
+        return Response(BalanceAtOutput(selectors.wallet_balance_at(wallet=wallet, at=at)).data)
 
 
 class TransferViewSet(PlatformViewSet):
+    """Transfers between wallets of one currency."""
+
     serializer_class = TransferOutput
+    scope_resource = "transfers"
 
     @extend_schema(
         operation_id="transfers_create",
@@ -90,7 +176,10 @@ class TransferViewSet(PlatformViewSet):
 
 
 class PayoutViewSet(PlatformViewSet):
+    """Payouts from a wallet to a bank account."""
+
     serializer_class = PayoutOutput
+    scope_resource = "payouts"
 
     @extend_schema(
         operation_id="payouts_create",

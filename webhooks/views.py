@@ -21,7 +21,11 @@ from webhooks.serializers import (
 
 
 class EventViewSet(PlatformViewSet):
+    """Events: every state change, written with it (the outbox)."""
+
     serializer_class = EventOutput
+    scope_resource = "events"
+    action_scopes = {"resend": "webhooks:write"}
 
     @extend_schema(
         operation_id="events_list",
@@ -68,7 +72,10 @@ class EventViewSet(PlatformViewSet):
 
 
 class WebhookEndpointViewSet(PlatformViewSet):
+    """Webhook endpoints: where events are delivered, signed per Standard Webhooks."""
+
     serializer_class = WebhookEndpointOutput
+    scope_resource = "webhooks"
 
     def finalize_response(self, request, response, *args, **kwargs):
         """Store replays of secret-bearing responses without the secret: it exists in plain text only

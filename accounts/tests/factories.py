@@ -2,7 +2,7 @@
 
 import factory
 
-from accounts.models import User
+from accounts.models import ApiKey, User
 
 DEFAULT_PASSWORD = "correct horse battery staple 42"
 
@@ -20,3 +20,20 @@ class UserFactory(factory.django.DjangoModelFactory):
     def _save_password(self, create: bool, extracted, **kwargs) -> None:
         if create:
             self.save(update_fields=["password"])
+
+
+def api_key_for(user: User, *, scopes: list[str] | None = None, expires_at=None) -> tuple[ApiKey, str]:
+    """A key of `user` made by the service (the only way to get a secret), and its secret."""
+    from accounts.services import api_key_create
+
+    created = api_key_create(user=user, name="test key", scopes=scopes or ["*"], expires_at=expires_at)
+    return created.key, created.secret
+
+
+def key_client(secret: str):
+    """An API client that authenticates with an API key."""
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    return client

@@ -94,6 +94,8 @@ def error_for(exc: Exception) -> tuple[int, dict, dict[str, str]]:
         )
     if isinstance(exc, drf.AuthenticationFailed):
         headers["WWW-Authenticate"] = 'Bearer realm="api"'
+        if getattr(exc, "envelope_code", None):  # our own (an API key's): its code and message
+            return (*_error(401, "authentication_error", exc.envelope_code, str(exc.detail)), headers)
         message = "The access token is invalid, expired or revoked."
         return (*_error(401, "authentication_error", "token_invalid", message), headers)
     if isinstance(exc, drf.PermissionDenied | DjangoPermissionDenied):

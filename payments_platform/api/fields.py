@@ -171,3 +171,19 @@ class MetadataField(serializers.Field):
 
     def to_representation(self, value) -> dict[str, str]:
         return value or {}
+
+
+@extend_schema_field({"type": "integer", "minimum": 0, "description": "Unix seconds."})
+class UnixSecondsQueryField(serializers.Field):
+    """A query-string Unix time in whole seconds (`?at=1700000000`): digits only, up to year 9999."""
+
+    default_error_messages = {"invalid": "Must be a Unix time in whole seconds (digits only)."}
+    MAX = 253_402_300_799
+
+    def to_internal_value(self, data) -> int:
+        if not isinstance(data, str) or not data.isascii() or not data.isdigit() or len(data) > 12:
+            self.fail("invalid")
+        value = int(data)
+        if value > self.MAX:
+            self.fail("invalid")
+        return value

@@ -91,8 +91,24 @@ def should_store(status: int) -> bool:
     return status < 500 and status not in (400, 429)
 
 
-def claim(*, user_id: int, key: str, method: str, path: str, body: object) -> ClaimedKey:
+def _on_conflict(user_id: int | None) -> str:
+    """The conflict target of the claim's INSERT: a user's keys, or (no user) the unauthenticated keys'
+    partial unique index. A constant string either way; values are always parameters."""
+    if user_id is None:
+        return "ON CONFLICT (key) WHERE user_id IS NULL"
+    return "ON CONFLICT (user_id, key)"
+
+
+def _stored(*, user_id: int | None, key: str):
+    if user_id is None:
+        return IdempotencyKey.objects.filter(user__isnull=True, key=key)
+    return IdempotencyKey.objects.filter(user_id=user_id, key=key)
+
+
+def claim(*, user_id: int | None, key: str, method: str, path: str, body: object) -> ClaimedKey:
     """Claim `key` for this request, or raise `IdempotentReplay` / `IdempotencyError`.
+
+    `user_id` None is an unauthenticated POST (registration): the key alone scopes it.
 
     Must run inside the transaction that will also hold the request's effect.
     """
@@ -102,13 +118,13 @@ def claim(*, user_id: int, key: str, method: str, path: str, body: object) -> Cl
     with prepared_cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (user_id, key, request_method, request_path, request_fingerprint, created) "  # noqa: S608
-            "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (user_id, key) DO NOTHING RETURNING id",
+            f"VALUES (%s, %s, %s, %s, %s, %s) {_on_conflict(user_id)} DO NOTHING RETURNING id",
             [user_id, key, method, path, request_fingerprint, timezone.now()],
         )
         row = cursor.fetchone()
     if row is not None:
         return ClaimedKey(pk=row[0])
-    stored = IdempotencyKey.objects.get(user_id=user_id, key=key)
+    stored = _stored(user_id=user_id, key=key).get()
     _same_request_or_raise(stored, method=method, path=path, request_fingerprint=request_fingerprint)
     if stored.response_status is None:
         raise _in_use()
@@ -137,7 +153,7 @@ def _in_use() -> IdempotencyError:
     )
 
 
-def claim_phased(*, user_id: int, key: str, method: str, path: str, body: object) -> ClaimedKey:
+def claim_phased(*, user_id: int | None, key: str, method: str, path: str, body: object) -> ClaimedKey:
     """Claim `key` and commit the claim before the view runs (phased mode, see above).
 
     Raises `IdempotentReplay` for a finished request, `IdempotencyError` (400) for a key used
@@ -151,13 +167,13 @@ def claim_phased(*, user_id: int, key: str, method: str, path: str, body: object
         with prepared_cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {table} (user_id, key, request_method, request_path, request_fingerprint, created, "  # noqa: S608
-                "locked_at) VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (user_id, key) DO NOTHING RETURNING id",
+                f"locked_at) VALUES (%s, %s, %s, %s, %s, %s, %s) {_on_conflict(user_id)} DO NOTHING RETURNING id",
                 [user_id, key, method, path, request_fingerprint, now, now],
             )
             row = cursor.fetchone()
         if row is not None:
             return ClaimedKey(pk=row[0], phased=True)
-        stored = IdempotencyKey.objects.select_for_update().get(user_id=user_id, key=key)
+        stored = _stored(user_id=user_id, key=key).select_for_update().get()
         _same_request_or_raise(stored, method=method, path=path, request_fingerprint=request_fingerprint)
         if stored.response_status is not None:
             raise IdempotentReplay(stored.response_status, stored.response_body)

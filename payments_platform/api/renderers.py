@@ -46,3 +46,18 @@ class EnvelopeRenderer(BaseRenderer):
         if response is not None and response.status_code >= 400:
             return dumps(envelope(error=data, trace_id=trace_id))
         return dumps(envelope(data=data, trace_id=trace_id))
+
+
+class CsvRenderer(BaseRenderer):
+    """Lets content negotiation accept `Accept: text/csv` on views that stream CSV themselves.
+
+    Such a view returns a `StreamingHttpResponse` for CSV, so this renderer never renders a success;
+    an error (a 404, a bad filter) is answered in the JSON envelope, see `CsvNegotiationMixin`.
+    """
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data: Any, accepted_media_type: str | None = None, renderer_context=None) -> bytes:
+        return EnvelopeRenderer().render(data, accepted_media_type, renderer_context)

@@ -6,16 +6,17 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from payments_platform.api import idempotency
+from payments_platform.api import idempotency, scopes
 from payments_platform.api.errors import ParameterInvalid
 from payments_platform.api.pagination import IdCursorPagination
+from payments_platform.api.renderers import EnvelopeRenderer
 
 
 class IdempotentMixin:
     """Make every authenticated POST honour the `Idempotency-Key` header.
 
     Views whose responses carry secrets that must not be stored (JWTs) set
-    `idempotent = False`; anonymous requests are not keyed (no user to scope them to).
+    `idempotent = False`. An unauthenticated POST (registration) is keyed by the key alone.
     Views that call the outside world set `idempotency_mode = "phased"`: the key is committed
     before the view runs and the view commits its own steps (`payments_platform.api.idempotency`).
     A viewset whose actions differ overrides `get_idempotency_mode(request)` (called before DRF
@@ -24,6 +25,11 @@ class IdempotentMixin:
 
     idempotent = True
     idempotency_mode = "transaction"  # or "phased"
+    # What an API key needs here (`payments_platform.api.scopes`): `scope_resource = "wallets"` means
+    # GET needs wallets:read and other methods wallets:write; `action_scopes` overrides single actions
+    # (a scope, `scopes.ANY_KEY`, or None). A view that declares nothing refuses API keys (403).
+    scope_resource: str | None = None
+    action_scopes: dict[str, str | None] = {}
 
     def _keyed(self, request) -> bool:
         return self.idempotent and request.method == "POST" and idempotency.HEADER in request.headers
@@ -31,6 +37,20 @@ class IdempotentMixin:
     def get_idempotency_mode(self, request) -> str:
         """ "transaction" or "phased" for this request (default: the class's `idempotency_mode`)."""
         return self.idempotency_mode
+
+    def required_scope_of(self, method: str) -> str | None:
+        """The scope an API key needs for `method` on this view (its current `action`, for viewsets)."""
+        action = getattr(self, "action", None) or method.lower()
+        if action in self.action_scopes:
+            return self.action_scopes[action]
+        return scopes.required_scope_for(resource=self.scope_resource, method=method)
+
+    def check_permissions(self, request):
+        """The view's permission classes, then, for a request made with an API key, the key's scopes."""
+        super().check_permissions(request)
+        granted = getattr(request.auth, "api_key_scopes", None)
+        if granted is not None:
+            scopes.scope_check(granted=granted, required=self.required_scope_of(request.method))
 
     def action_for(self, request) -> str | None:
         """The viewset action `request` is routed to, usable before `initialize_request` sets `self.action`."""
@@ -70,12 +90,12 @@ class IdempotentMixin:
             if "\x00" in name or any("\x00" in item for item in value):
                 # PostgreSQL text cannot hold NUL: refuse it here rather than as a 500 from a filter.
                 raise ParameterInvalid("Query parameters must not contain NUL characters.", param=name.strip("\x00"))
-        if self._keyed(request) and request.user.is_authenticated:
+        if self._keyed(request):
             key = idempotency.validate_key(request.headers[idempotency.HEADER])
             phased = self.get_idempotency_mode(request) == "phased"
             claim = idempotency.claim_phased if phased else idempotency.claim
             self._claimed_key = claim(
-                user_id=request.user.pk,
+                user_id=request.user.pk if request.user.is_authenticated else None,
                 key=key,
                 method=request.method,
                 path=request.path,
@@ -110,3 +130,15 @@ class PlatformViewSet(IdempotentMixin, viewsets.GenericViewSet):
         serializer_class = serializer_class or self.get_serializer_class()
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(serializer_class(page, many=True).data)
+
+
+class CsvNegotiationMixin:
+    """For viewsets with actions that stream `text/csv`: whatever is not a stream (an error) is answered
+    as JSON in the envelope, never as a 406 nor as a CSV body."""
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        renderer = getattr(request, "accepted_renderer", None)
+        if isinstance(response, Response) and renderer is not None and renderer.media_type == "text/csv":
+            request.accepted_renderer = EnvelopeRenderer()
+            request.accepted_media_type = EnvelopeRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)

@@ -124,3 +124,10 @@ BUILDERS: dict[str, Callable[[World], str]] = {
     "webhook-endpoint": webhook_endpoint,
     "dispute": dispute,
 }
+
+
+def api_key(world: World) -> str:
+    return _created(world.owner.post("/v1/api_keys", {"name": "sweep", "scopes": ["*"]}, format="json"))
+
+
+BUILDERS["api_key"] = api_key

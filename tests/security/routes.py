@@ -68,8 +68,15 @@ def list_routes() -> list[Route]:
     return [route for route in api_routes() if "get" in route.methods and _returns_list(route)]
 
 
+# GET-only actions on one object that answer one object, not a list.
+SINGLE_OBJECT_ACTIONS = frozenset({"wallet-balance"})
+
+
 def _returns_list(route: Route) -> bool:
-    """`-list` routes, and GET-only actions on one object (`/wallets/{id}/transactions`)."""
+    """`-list` routes, and GET-only actions on one object (`/wallets/{id}/transactions`), except
+    those in `SINGLE_OBJECT_ACTIONS` (`/wallets/{id}/balance`)."""
     if route.name.endswith("-list"):
         return True
+    if route.name in SINGLE_OBJECT_ACTIONS:
+        return False
     return bool(route.kwargs) and not route.name.endswith("-detail") and route.methods == ("get",)
