@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.utils import CursorWrapper
-from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
 from accounts.services import audit_log_record
@@ -106,10 +105,11 @@ class _LockedAccount:
         return 1 if self.type in Account.DEBIT_NORMAL_TYPES else -1
 
 
-_LOCK_SELECT = f"SELECT id, type, currency, allow_negative, balance FROM {Account._meta.db_table}"  # noqa: S608
-_LOCK_SQL = _LOCK_SELECT + " WHERE id IN ({placeholders}) ORDER BY id"
 # One statement text for any number of accounts, so PostgreSQL prepares it once per connection.
-_LOCK_SQL_POSTGRESQL = _LOCK_SELECT + " WHERE id = ANY(%s::bigint[]) ORDER BY id FOR UPDATE"
+_LOCK_SQL = (
+    f"SELECT id, type, currency, allow_negative, balance FROM {Account._meta.db_table}"  # noqa: S608
+    " WHERE id = ANY(%s::bigint[]) ORDER BY id FOR UPDATE"
+)
 
 
 def _lock_accounts(cursor: CursorWrapper, pks: list[int]) -> dict[int, _LockedAccount]:
@@ -118,11 +118,7 @@ def _lock_accounts(cursor: CursorWrapper, pks: list[int]) -> dict[int, _LockedAc
     Plain SQL rather than a queryset: this runs on every transfer, and compiling the
     queryset and building model instances cost more than the round trip itself.
     """
-    if cursor.db.vendor == "postgresql":
-        sql, params = _LOCK_SQL_POSTGRESQL, [pks]
-    else:
-        sql, params = _LOCK_SQL.format(placeholders=", ".join(["%s"] * len(pks))), pks
-    cursor.execute(sql, params)
+    cursor.execute(_LOCK_SQL, [pks])
     return {row[0]: _LockedAccount(*row) for row in cursor.fetchall()}
 
 
@@ -173,7 +169,7 @@ def post_entry(
             request_id=request_id or "",
         ),
     }
-    if db.in_atomic_block and db.vendor == "postgresql":
+    if db.in_atomic_block:
         # Inside the caller's transaction no savepoint is needed: every refusal is raised
         # before the first write, and the write is a single statement. Saves two round trips.
         entry, postings, running = _post_locked(**arguments)
@@ -232,25 +228,9 @@ def _lock_check_write(
             Posting(account_id=pk, amount=line.amount, currency=account.currency, balance_after=running[pk])
         )
     changed = {pk: deltas[pk] for pk in unique_pks if deltas[pk] != 0}
-    if cursor.db.vendor == "postgresql":
-        _write_postgresql(cursor, entry, postings, changed)
-    else:
-        _write_orm(entry, postings, changed)
+    _write_postgresql(cursor, entry, postings, changed)
 
     return entry, postings, running
-
-
-def _write_orm(entry: JournalEntry, postings: list[Posting], changed: dict[int, int]) -> None:
-    """Three statements: INSERT entry, INSERT postings, one UPDATE of the balances (SQLite quickstart)."""
-    entry.save(force_insert=True)
-    for posting in postings:
-        posting.entry = entry
-        posting.created = entry.created
-    Posting.objects.bulk_create(postings)
-    if changed:
-        Account.objects.filter(pk__in=list(changed)).update(
-            balance=F("balance") + Case(*(When(pk=pk, then=Value(delta)) for pk, delta in changed.items()), default=0)
-        )
 
 
 # The entry, its postings and the balance updates in one round trip (data-modifying CTEs). The
@@ -281,7 +261,8 @@ SELECT (SELECT id FROM entry), (SELECT array_agg(id ORDER BY id) FROM postings)
 def _write_postgresql(
     cursor: CursorWrapper, entry: JournalEntry, postings: list[Posting], changed: dict[int, int]
 ) -> None:
-    """The same writes as `_write_orm` in one statement: the transfer path is hot, round trips count.
+    """INSERT the entry and its postings and UPDATE the balances in one statement: the transfer path is
+    hot, round trips count.
 
     Posting ids follow the order of the lines (the INSERT ... SELECT is ordered), so the returned
     ids, sorted, map back onto `postings`.
