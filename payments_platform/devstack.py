@@ -243,7 +243,10 @@ def postgres_answers(url: str, timeout: float = PROBE_TIMEOUT_SECONDS) -> str | 
         with psycopg.connect(conninfo, connect_timeout=max(1, int(timeout)), autocommit=True) as connection:
             connection.execute("SELECT 1")
     except psycopg.Error as error:
-        return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        message = str(error).strip()
+        if getattr(error, "sqlstate", None) == "3D000" or "does not exist" in message:
+            return None  # the server answers; its database is made by `migrate`'s caller or pytest-django
+        return message.splitlines()[0] if message else type(error).__name__
     return None
 
 
