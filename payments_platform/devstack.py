@@ -66,7 +66,9 @@ def data_dir() -> Path:
 
 
 def log(message: str) -> None:
-    print(f"devstack: {message}", file=sys.stderr, flush=True)
+    """To stderr; never raises (a closed pipe must not stop the servers from being stopped)."""
+    with contextlib.suppress(OSError, ValueError):
+        print(f"devstack: {message}", file=sys.stderr, flush=True)
 
 
 # --- binaries ---------------------------------------------------------------------
@@ -451,8 +453,12 @@ class Postgres(Server):
             options += ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"]
         argv = [str(postgres_bin("pg_ctl")), "-D", str(self.folder), "-l", str(self.folder / "server.log")]
         argv += ["-w", "-t", str(int(START_TIMEOUT_SECONDS)), "-o", " ".join(options), "start"]
-        result = self._run(argv, timeout=START_TIMEOUT_SECONDS + 30)
-        pid = self._postmaster_pid()
+        for _ in range(10):
+            result = self._run(argv, timeout=START_TIMEOUT_SECONDS + 30)
+            pid = self._postmaster_pid()
+            if not result.returncode or "shared memory block" not in _tail(self.folder / "server.log", 3):
+                break
+            time.sleep(1)  # the backends of a killed server are still exiting and hold its shared memory
         if result.returncode or pid is None:
             tail = _tail(self.folder / "server.log")
             raise DevstackError(f"PostgreSQL did not start (pg_ctl code {result.returncode}); its log:\n{tail}")
@@ -685,9 +691,16 @@ class Stack:
             self._release_all()
 
     def _release_all(self) -> None:
+        """Each server in turn, the others still stopped if one fails."""
+        failures = []
         for name in reversed(self.acquired):
-            self._release(name)
+            try:
+                self._release(name)
+            except Exception as error:  # noqa: BLE001 - reported after the others are stopped
+                failures.append(f"{LABELS[name]}: {error}")
         self.acquired = []
+        if failures:
+            raise DevstackError("could not stop: " + "; ".join(failures))
 
     def _release(self, name: str) -> None:
         state = self.read_state(name)
@@ -807,7 +820,8 @@ def run(command: list[str]) -> int:
             child = subprocess.Popen(command, env=environ)  # noqa: S603 - the developer's own command
         except OSError as error:
             raise DevstackError(f"cannot run {command[0]}: {error.strerror}") from error
-        return child.wait()
+        status = child.wait()
+        return 128 - status if status < 0 else status  # killed by a signal: 128 + its number, as a shell says
     finally:
         if child is not None and child.poll() is None:
             child.wait()
