@@ -561,7 +561,6 @@ class Stack:
         self.user_pid = user_pid or os.getpid()
         self.user_started = process_started(self.user_pid)
         self.acquired: list[str] = []
-        self._lock_file = None
 
     # locking
 
@@ -658,7 +657,11 @@ class Stack:
                     raise
                 taken, port = port, free_port()  # taken between the check and the start
                 log(f"{LABELS[name]}: port {taken} was taken meanwhile; trying {port}")
-        server.after_start(port)
+        try:
+            server.after_start(port)
+        except BaseException:
+            server.stop(pid)
+            raise
         self._write_state(name, {"pid": pid, "port": port, "users": [me]})
         log(f"{LABELS[name]}: started on 127.0.0.1:{port} (pid {pid}), data in {server.folder}")
         return server.url(port)
