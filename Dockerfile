@@ -17,6 +17,7 @@ RUN --mount=type=cache,target=/root/.cache/uv \
 COPY . .
 # A build-only key: collectstatic needs settings to load; the image never runs with it.
 RUN DEBUG=false HTTPS_ONLY=false \
+    DATABASE_URL=postgres://build-only/unused REDIS_URL=redis://build-only:6379/0 \
     SECRET_KEY=build-only-key-for-collectstatic-never-used-at-runtime-0123456789 \
     /app/.venv/bin/python manage.py collectstatic --noinput -v 0
 

@@ -7,8 +7,10 @@ PORT ?= 8000
 UV := $(BIN)/uv
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/payments
-TEST_REDIS_URL ?= redis://127.0.0.1:6379/1
+# Unset DATABASE_URL / REDIS_URL / NATS_URL: `run` and `test` start embedded servers
+# (payments_platform/devstack.py, data in .data/; docs/foundation.md). Set: those are used.
+DEVSTACK := $(BIN)/python -m payments_platform.devstack
+.PHONY: serve clean-data
 
 .PHONY: run test install install-dev lint format check-migrations importlint security audit ci clean superuser chaos chaos-fast load
 
@@ -17,22 +19,31 @@ $(UV):
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv>=0.6"
 
 install: $(UV)
-	$(UV) sync --frozen --no-dev --inexact
+	$(UV) sync --frozen --no-dev --inexact --group devstack
 
 install-dev: $(UV)
-	$(UV) sync --frozen --inexact --group ml
+	$(UV) sync --frozen --inexact --group ml --group devstack
 
 run: install
+	@$(DEVSTACK) run -- $(MAKE) --no-print-directory serve
+
+# What `run` runs once the servers are up; it only reads the environment (the URLs included).
+serve:
 	@DEBUG=$${DEBUG:-true} HTTPS_ONLY=$${HTTPS_ONLY:-false} $(BIN)/python manage.py migrate --noinput
-	@DEBUG=$${DEBUG:-true} HTTPS_ONLY=$${HTTPS_ONLY:-false} $(BIN)/python manage.py collectstatic --noinput -v 0
+	@# DEBUG on (the default here): WhiteNoise serves the apps' static files where they are, so the
+	@# slow collectstatic (it hashes and compresses every file each time) runs with DEBUG off only.
+	@if [ "$${DEBUG:-true}" != true ]; then HTTPS_ONLY=$${HTTPS_ONLY:-false} \
+		$(BIN)/python manage.py collectstatic --noinput -v 0; fi
 	@echo "Serving on http://127.0.0.1:$(PORT)  (API: /v1/, docs: /v1/docs, admin: /admin/)"
 	@echo "Create an admin login with: make superuser   (in another terminal)"
 	DEBUG=$${DEBUG:-true} HTTPS_ONLY=$${HTTPS_ONLY:-false} $(BIN)/gunicorn payments_platform.wsgi:application \
 		--config gunicorn.conf.py --bind 0.0.0.0:$(PORT)
 
 test: install-dev
-	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
-		$(BIN)/pytest
+	$(BIN)/pytest
+
+clean-data: install
+	$(DEVSTACK) clean
 
 lint: install-dev
 	$(BIN)/ruff check .
@@ -43,7 +54,7 @@ format: install-dev
 	$(BIN)/ruff format .
 
 check-migrations: install-dev
-	DEBUG=true $(BIN)/python manage.py makemigrations --check --dry-run
+	DEBUG=true $(DEVSTACK) run -- $(BIN)/python manage.py makemigrations --check --dry-run
 
 importlint: install-dev
 	$(BIN)/lint-imports
@@ -52,8 +63,7 @@ importlint: install-dev
 SECURITY_PATHS := accounts ledger wallets payments fraud webhooks payments_platform
 security: install-dev
 	$(BIN)/bandit -c pyproject.toml -r $(SECURITY_PATHS) -lll -q
-	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
-		$(BIN)/pytest tests/security
+	$(BIN)/pytest tests/security
 
 # Dependency audit of the locked versions; needs a vulnerability service (network), so not in CI.
 audit: install-dev
@@ -75,7 +85,7 @@ load: install-dev
 	$(BIN)/python benchmarks/load.py $(LOAD_ARGS)
 
 superuser: install
-	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py createsuperuser
+	DEBUG=$${DEBUG:-true} $(DEVSTACK) run -- $(BIN)/python manage.py createsuperuser
 
 clean:
-	rm -rf $(VENV) staticfiles db.sqlite3 .pytest_cache
+	rm -rf $(VENV) staticfiles .pytest_cache

@@ -2,8 +2,7 @@
 
 Each check is one SQL statement over whole tables (hash aggregates and joins, no Python loop over
 rows), so a million postings take seconds. Each returns the offending rows, with the ids an
-operator needs, plus how many there are in all. The SQL is standard enough for PostgreSQL and
-SQLite alike.
+operator needs, plus how many there are in all.
 """
 
 import time
@@ -177,12 +176,12 @@ def run_check(check: Check, *, limit: int) -> CheckResult:
 
 
 def reconcile(*, limit: int = 100, on_start: Callable[[Check], None] | None = None) -> Iterator[CheckResult]:
-    """Run every check in a single read-only snapshot (REPEATABLE READ on PostgreSQL), yielding results.
+    """Run every check in a single read-only snapshot (REPEATABLE READ), yielding results.
 
     One snapshot means postings committed while the checks run cannot make them disagree.
     """
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        if not connection.in_atomic_block:
             cursor.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
             own_transaction = True
         else:

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.utils import CursorWrapper
-from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
 from accounts.services import audit_log_record
@@ -113,18 +112,16 @@ class _LockedAccount:
         return 1 if self.type in Account.DEBIT_NORMAL_TYPES else -1
 
 
-_LOCK_SELECT = f"SELECT id, type, currency, allow_negative, balance FROM {Account._meta.db_table}"  # noqa: S608
-_LOCK_SQL = _LOCK_SELECT + " WHERE id IN ({placeholders}) ORDER BY id"
 # One statement text for any number of accounts, so PostgreSQL prepares it once per connection.
-_LOCK_SQL_POSTGRESQL = _LOCK_SELECT + " WHERE id = ANY(%s::bigint[]) ORDER BY id FOR UPDATE"
+_LOCK_SQL = (
+    f"SELECT id, type, currency, allow_negative, balance FROM {Account._meta.db_table}"  # noqa: S608
+    " WHERE id = ANY(%s::bigint[]) ORDER BY id FOR UPDATE"
+)
 # The same lock, plus accounts named by code (those that exist), for `post_entry(complete=...)`.
-_LOCK_BY_CODE_SELECT = (
+_LOCK_BY_CODE_SQL = (
     f"SELECT id, type, currency, allow_negative, balance, code, public_id FROM {Account._meta.db_table}"  # noqa: S608
+    " WHERE id = ANY(%s::bigint[]) OR code = ANY(%s::varchar[]) ORDER BY id FOR UPDATE"
 )
-_LOCK_BY_CODE_SQL_POSTGRESQL = (
-    _LOCK_BY_CODE_SELECT + " WHERE id = ANY(%s::bigint[]) OR code = ANY(%s::varchar[]) ORDER BY id FOR UPDATE"
-)
-_LOCK_BY_CODE_SQL = _LOCK_BY_CODE_SELECT + " WHERE id IN ({placeholders}) OR code IN ({codes}) ORDER BY id"
 
 
 @dataclass(frozen=True)
@@ -151,18 +148,9 @@ def _lock_accounts(
     queryset and building model instances cost more than the round trip itself.
     """
     if not codes:
-        if cursor.db.vendor == "postgresql":
-            sql, params = _LOCK_SQL_POSTGRESQL, [pks]
-        else:
-            sql, params = _LOCK_SQL.format(placeholders=", ".join(["%s"] * len(pks))), pks
-        cursor.execute(sql, params)
+        cursor.execute(_LOCK_SQL, [pks])
         return {row[0]: _LockedAccount(*row) for row in cursor.fetchall()}, {}
-    if cursor.db.vendor == "postgresql":
-        sql, params = _LOCK_BY_CODE_SQL_POSTGRESQL, [pks, list(codes)]
-    else:
-        sql = _LOCK_BY_CODE_SQL.format(placeholders=", ".join(["%s"] * len(pks)), codes=", ".join(["%s"] * len(codes)))
-        params = [*pks, *codes]
-    cursor.execute(sql, params)
+    cursor.execute(_LOCK_BY_CODE_SQL, [pks, list(codes)])
     locked, by_code = {}, {}
     wanted = set(codes)
     for row in cursor.fetchall():
@@ -229,7 +217,7 @@ def post_entry(
             request_id=request_id or "",
         ),
     }
-    if db.in_atomic_block and db.vendor == "postgresql":
+    if db.in_atomic_block:
         # Inside the caller's transaction no savepoint is needed: every refusal is raised
         # before the first write, and the write is a single statement. Saves two round trips.
         entry, postings, running = _post_locked(**arguments)
@@ -318,25 +306,9 @@ def _lock_check_write(
             Posting(account_id=pk, amount=line.amount, currency=account.currency, balance_after=running[pk])
         )
     changed = {pk: deltas[pk] for pk in unique_pks if deltas[pk] != 0}
-    if cursor.db.vendor == "postgresql":
-        _write_postgresql(cursor, entry, postings, changed)
-    else:
-        _write_orm(entry, postings, changed)
+    _write_postgresql(cursor, entry, postings, changed)
 
     return entry, postings, running
-
-
-def _write_orm(entry: JournalEntry, postings: list[Posting], changed: dict[int, int]) -> None:
-    """Three statements: INSERT entry, INSERT postings, one UPDATE of the balances (SQLite quickstart)."""
-    entry.save(force_insert=True)
-    for posting in postings:
-        posting.entry = entry
-        posting.created = entry.created
-    Posting.objects.bulk_create(postings)
-    if changed:
-        Account.objects.filter(pk__in=list(changed)).update(
-            balance=F("balance") + Case(*(When(pk=pk, then=Value(delta)) for pk, delta in changed.items()), default=0)
-        )
 
 
 # The entry, its postings and the balance updates in one round trip (data-modifying CTEs). The
@@ -367,7 +339,8 @@ SELECT (SELECT id FROM entry), (SELECT array_agg(id ORDER BY id) FROM postings)
 def _write_postgresql(
     cursor: CursorWrapper, entry: JournalEntry, postings: list[Posting], changed: dict[int, int]
 ) -> None:
-    """The same writes as `_write_orm` in one statement: the transfer path is hot, round trips count.
+    """INSERT the entry and its postings and UPDATE the balances in one statement: the transfer path is
+    hot, round trips count.
 
     Posting ids follow the order of the lines (the INSERT ... SELECT is ordered), so the returned
     ids, sorted, map back onto `postings`.

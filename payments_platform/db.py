@@ -41,14 +41,9 @@ class _PreparedCursorDebugWrapper(CursorDebugWrapper):
 
 
 def prepared_cursor(db: BaseDatabaseWrapper | None = None) -> CursorWrapper:
-    """A cursor over `db` (default: the default connection) whose statements PostgreSQL prepares.
-
-    On other databases (the SQLite quickstart) it is `db.cursor()`.
-    """
+    """A cursor over `db` (default: the default connection) whose statements PostgreSQL prepares."""
     if db is None:
         db = connections[DEFAULT_DB_ALIAS]
-    if db.vendor != "postgresql":
-        return db.cursor()
     from django.db.backends.postgresql.base import TIMESTAMPTZ_OID, Format, ServerBindingCursor, register_tzloader
 
     # What `db.cursor()` does, with psycopg's server-binding cursor in place of the connection's

@@ -101,11 +101,10 @@ class EventRelay:
     def relay_batch(self, *, batch_size: int = 500) -> int:
         """Publish and mark up to `batch_size` of the oldest unpublished events; return how many."""
         with transaction.atomic():
-            if connection.vendor == "postgresql":
-                with connection.cursor() as cursor:
-                    cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [_ADVISORY_LOCK_KEY])
-                    if not cursor.fetchone()[0]:
-                        return 0
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [_ADVISORY_LOCK_KEY])
+                if not cursor.fetchone()[0]:
+                    return 0
             events = list(
                 Event.objects.select_for_update(skip_locked=True)
                 .filter(relayed_at__isnull=True)

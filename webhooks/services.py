@@ -23,14 +23,8 @@ ENDPOINT_DISABLED_EVENT = "webhook_endpoint.disabled"
 
 
 def _matching(queryset, event_type: str) -> list[WebhookEndpoint]:
-    """The endpoints of `queryset` subscribed to `event_type` ("*" or the type itself).
-
-    PostgreSQL filters with jsonb containment; SQLite (the quickstart) has no such lookup,
-    so there the few endpoints of one user are filtered in Python.
-    """
-    if connection.vendor == "postgresql":
-        return list(queryset.filter(Q(enabled_events__contains=["*"]) | Q(enabled_events__contains=[event_type])))
-    return [endpoint for endpoint in queryset if {"*", event_type} & set(endpoint.enabled_events)]
+    """The endpoints of `queryset` subscribed to `event_type` ("*" or the type itself): jsonb containment."""
+    return list(queryset.filter(Q(enabled_events__contains=["*"]) | Q(enabled_events__contains=[event_type])))
 
 
 def event_record(*, user, event_type: str, data_object: dict, request_id: str = "") -> Event:
@@ -39,21 +33,12 @@ def event_record(*, user, event_type: str, data_object: dict, request_id: str = 
 
     Must be called inside the caller's transaction (it asserts `connection.in_atomic_block`): the
     event and its deliveries commit or roll back with the change they describe. Nothing is sent
-    here; the worker and the relay read them after commit. Cost on PostgreSQL: one statement
-    (the event and its deliveries, data-modifying CTEs).
+    here; the worker and the relay read them after commit. Cost: one statement (the event and its
+    deliveries, data-modifying CTEs).
     """
     assert connection.in_atomic_block, "event_record() must run inside the transaction of the change"
     event = Event(user=user, type=event_type, data={"object": data_object}, request_id=request_id)
-    if connection.vendor == "postgresql":
-        _event_insert_with_deliveries(event)
-        return event
-    event.save(force_insert=True)
-    enabled = WebhookEndpoint.objects.filter(user=user, status=WebhookEndpoint.Status.ENABLED)
-    endpoint_ids = [endpoint.pk for endpoint in _matching(enabled, event_type)]
-    if endpoint_ids:
-        WebhookDelivery.objects.bulk_create(
-            [WebhookDelivery(event=event, endpoint_id=pk, next_attempt_at=event.created) for pk in endpoint_ids]
-        )
+    _event_insert_with_deliveries(event)
     return event
 
 

@@ -6,11 +6,10 @@
 - Triggers reject UPDATE and DELETE of postings and journal entries (append-only; a mistake is
   corrected by a reversing entry). TRUNCATE is deliberately left to operators: it is a whole-table
   reset, and the test suite's flush uses it.
-- The CHECK that keeps non-overdraft accounts at or above zero is a model constraint (0001) and
-  therefore holds on every database.
+- The CHECK that keeps non-overdraft accounts at or above zero is a model constraint (0001).
 
 All raise SQLSTATE 23000 (integrity_constraint_violation), which Django surfaces as IntegrityError.
-On SQLite (quickstart only) this migration does nothing; the Python checks in post_entry still hold.
+PostgreSQL is the only database the project runs on, so these guards always exist.
 """
 
 from django.db import migrations
@@ -85,15 +84,7 @@ DROP FUNCTION IF EXISTS ledger_posting_check_entry();
 """
 
 
-def _on_postgresql(sql):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(sql, params=None)
-
-    return run
-
-
 class Migration(migrations.Migration):
     dependencies = [("ledger", "0002_system_accounts")]
 
-    operations = [migrations.RunPython(_on_postgresql(FORWARD), _on_postgresql(BACKWARD))]
+    operations = [migrations.RunSQL(FORWARD, BACKWARD)]

@@ -8,7 +8,6 @@ import random
 import threading
 
 import pytest
-from django.db import connection
 
 from conftest import run_in_threads
 from ledger.errors import AlreadyReversed, InsufficientFunds
@@ -18,10 +17,7 @@ from ledger.services import credit, debit, post_entry, reverse_entry
 from ledger.tests.conftest import fund
 from ledger.tests.factories import AccountFactory
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL"),
-]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_concurrent_random_transfers_conserve_money_and_never_overdraw():

@@ -12,8 +12,6 @@ from ledger.models import Account, JournalEntry, Posting
 from ledger.services import credit, debit, post_entry
 from ledger.tests.factories import AccountFactory
 
-pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="the guards exist on PostgreSQL only")
-
 
 def _insert_entry(cursor) -> int:
     cursor.execute(

@@ -206,7 +206,6 @@ def test_posting_a_two_line_entry_takes_at_most_seven_queries(
         post_entry(lines=[debit(funded_wallet, 1), credit(other_wallet, 1)], kind="transfer")
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the one-statement write is PostgreSQL's")
 def test_inside_a_transaction_a_two_line_entry_is_one_lock_and_one_write(
     funded_wallet, other_wallet, django_assert_num_queries
 ):
@@ -218,7 +217,6 @@ def test_inside_a_transaction_a_two_line_entry_is_one_lock_and_one_write(
     assert "INSERT INTO ledger_journalentry" in write and "UPDATE ledger_account" in write
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
 def test_the_lock_and_the_write_are_prepared_statements_after_five_entries(funded_wallet, other_wallet):
     for _ in range(6):
         post_entry(lines=[debit(funded_wallet, 1), credit(other_wallet, 1)], kind="transfer")

@@ -55,10 +55,8 @@ def _raw_entry(account: Account, amounts: list[int], *, currency: str | None = N
             "INSERT INTO ledger_journalentry (public_id, kind, description, metadata, request_id, created)"
             " VALUES ('je_corrupt', 'raw', '', '{}', '', CURRENT_TIMESTAMP)"
         )
-        entry_id = cursor.lastrowid if connection.vendor == "sqlite" else None
-        if entry_id is None:
-            cursor.execute("SELECT id FROM ledger_journalentry WHERE public_id = 'je_corrupt'")
-            entry_id = cursor.fetchone()[0]
+        cursor.execute("SELECT id FROM ledger_journalentry WHERE public_id = 'je_corrupt'")
+        entry_id = cursor.fetchone()[0]
         for amount in amounts:
             cursor.execute(
                 "INSERT INTO ledger_posting (entry_id, account_id, amount, currency, balance_after, created)"
@@ -130,7 +128,6 @@ def test_a_posting_in_another_currency_than_its_account_is_reported(books):
     assert report["posting_currency_matches_account"]["discrepancies"][0]["account_currency"] == "usd"
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="drops a PostgreSQL CHECK inside the test transaction")
 def test_a_negative_non_overdraft_account_is_reported(books):
     wallet, _ = books
     with connection.cursor() as cursor:

@@ -140,9 +140,8 @@ def _post_batch(matched: list[tuple[str, SettlementRow]]) -> tuple[int, int, lis
     """Post the not-yet-settled rows of one batch: one entry per (connector, currency). Returns
     (posted, already settled, entry ids). Serialised per database by an advisory lock."""
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(hashtext('payments.reconcile_settlement'))")
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext('payments.reconcile_settlement'))")
         done = set(
             SettlementRecord.objects.filter(reference__in={row.reference for _, row in matched}).values_list(
                 "connector", "reference", "type"

@@ -10,6 +10,7 @@ from django.db import connection
 
 from payments.models import PaymentMethod, SimulatorVaultCard
 from payments.tests.factories import CARDS, EXP_YEAR
+from payments_platform import devstack
 
 pytestmark = pytest.mark.django_db
 
@@ -167,7 +168,7 @@ def test_no_card_number_or_cvc_is_in_the_database_dump_or_the_logs(auth_client):
     settings_dict = connection.settings_dict
     dump = subprocess.run(
         [
-            "pg_dump",
+            str(devstack.postgres_bin("pg_dump")),  # PostgreSQL 18's: it dumps any older server too
             "--data-only",
             "-h",
             settings_dict["HOST"] or "127.0.0.1",

@@ -9,10 +9,7 @@ from django.db import ProgrammingError, connection
 from payments_platform.db import prepared_cursor
 from payments_platform.tests.test_settings import PRODUCTION_LIKE, run
 
-pytestmark = [
-    pytest.mark.django_db,
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's"),
-]
+pytestmark = pytest.mark.django_db
 
 
 def _unique_statement() -> str:

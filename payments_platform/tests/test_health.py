@@ -43,7 +43,7 @@ def test_health_is_served_over_http_when_https_redirect_is_on(api_client, settin
 
 
 @pytest.mark.django_db
-def test_ready_is_200_when_database_and_cache_answer(api_client):
+def test_ready_is_200_when_database_cache_and_nats_answer(api_client):
     response = api_client.get("/ready")
 
     assert response.status_code == 200
@@ -51,7 +51,17 @@ def test_ready_is_200_when_database_and_cache_answer(api_client):
     assert data["status"] == "ok"
     assert data["components"]["database"]["status"] == "ok"
     assert data["components"]["cache"]["status"] == "ok"
-    assert "nats" not in data["components"]
+    assert data["components"]["nats"]["status"] == "ok"
+
+
+@pytest.mark.django_db
+def test_ready_leaves_nats_out_when_no_nats_url_is_configured(api_client, settings):
+    settings.NATS_URL = ""
+
+    response = api_client.get("/ready")
+
+    assert response.status_code == 200
+    assert set(response.json()["data"]["components"]) == {"database", "cache"}
 
 
 @pytest.mark.django_db

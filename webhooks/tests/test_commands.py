@@ -1,5 +1,6 @@
 """prune_events, run_webhook_worker --once and relay_events, run as an operator would."""
 
+import os
 from datetime import timedelta
 from io import StringIO
 
@@ -43,7 +44,7 @@ def test_prune_events_keeps_events_with_a_pending_delivery(settings):
 
 
 def test_prune_events_keeps_events_not_yet_relayed_when_nats_is_configured(settings):
-    settings.NATS_URL = "nats://127.0.0.1:4222"
+    settings.NATS_URL = os.environ["NATS_URL"]
     unrelayed = _aged(EventFactory(), 40)
     relayed = _aged(EventFactory(relayed_at=timezone.now()), 40)
 

@@ -1,7 +1,7 @@
 """event_record: the outbox row and its deliveries, written in the caller's transaction."""
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 
 from webhooks.models import Event, WebhookDelivery
 from webhooks.services import event_record
@@ -45,8 +45,6 @@ def test_event_record_queues_one_delivery_per_matching_enabled_endpoint(user, ot
 
 
 def test_event_record_is_one_statement_with_or_without_endpoints(user, django_assert_num_queries):
-    if connection.vendor != "postgresql":
-        pytest.skip("one statement on PostgreSQL; the SQLite quickstart uses the ORM")
     with transaction.atomic():
         with django_assert_num_queries(1):
             event_record(user=user, event_type="transfer.created", data_object={})

@@ -1,10 +1,11 @@
-"""The event relay against the real NATS JetStream server on 127.0.0.1:4222.
+"""The event relay against the real NATS JetStream server of NATS_URL (the session's embedded one when unset).
 
 Each test uses its own stream and subjects (and deletes them), so runs never interfere
 with each other or with the real `PAYMENTS` stream.
 """
 
 import asyncio
+import os
 import threading
 import uuid
 
@@ -18,7 +19,7 @@ from webhooks.models import Event
 from webhooks.relay import EventRelay
 from webhooks.services import event_record
 
-NATS_URL = "nats://127.0.0.1:4222"
+NATS_URL = os.environ["NATS_URL"]  # set by payments_platform.pytest_plugin
 
 
 async def _stream_messages(stream: str) -> list:
