@@ -7,7 +7,8 @@ The story (USD, platform fee 2.9 % + 0.30):
 2. Alice sends Bob 30.00; an operator reverses it: both wallets end where they were (the
    turnover shows 30.00 each way on each wallet).
 3. Alice is refunded 10.00 to her card: her wallet gives 10.00 (debit), the processor owes us
-   10.00 less (credit on the receivable).
+   10.00 less (credit on the receivable), and the refund gives back its share of the fee, 0.32
+   (REFUND_FEE_POLICY=return): fee revenue debit, her wallet credit.
 4. Alice pays out 20.00 to her bank: her wallet gives 20.00 (debit), "payouts in transit" owes
    it to the bank until it settles (liability, credit).
 """
@@ -68,12 +69,12 @@ def test_the_trial_balance_after_the_story_reads_as_an_accountant_would_write_it
     assert _by_account(balance, alice, bob) == {
         "connector:simulator_a:receivable:usd": ("asset", 10_000, 1_000, 9_000, 0),
         "platform:payouts_in_transit:usd": ("liability", 0, 2_000, 0, 2_000),
-        "alice's wallet": ("liability", 320 + 3_000 + 1_000 + 2_000, 10_000 + 3_000, 0, 6_680),
+        "alice's wallet": ("liability", 320 + 3_000 + 1_000 + 2_000, 10_000 + 3_000 + 32, 0, 6_712),
         "bob's wallet": ("liability", 3_000, 3_000, 0, 0),
-        "platform:fees:usd": ("revenue", 0, 320, 0, 320),
+        "platform:fees:usd": ("revenue", 32, 320, 0, 288),
     }
     assert [group.type for group in balance.groups] == ["asset", "liability", "revenue"]
-    assert (balance.debits, balance.credits) == (19_320, 19_320)
+    assert (balance.debits, balance.credits) == (19_352, 19_352)
     assert (balance.debit_balance, balance.credit_balance) == (9_000, 9_000)
     assert balance.balanced
 
