@@ -12,6 +12,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from payments_platform.errors import unknown_route
 from payments_platform.health import HealthView, ReadyView
+from payments_platform.observability.views import metrics_view
 
 
 class SchemaView(SpectacularAPIView):
@@ -34,6 +35,7 @@ api_v1 = [
 urlpatterns = [
     path("health", HealthView.as_view(), name="health"),
     path("ready", ReadyView.as_view(), name="ready"),
+    path("metrics", metrics_view, name="metrics"),  # Prometheus, behind METRICS_TOKEN (issue 20)
     path("v1/", include(api_v1)),
     path("admin/", admin.site.urls),
     re_path(r"^v1(?:/.*)?$", unknown_route),

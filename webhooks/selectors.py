@@ -1,6 +1,7 @@
 """Reads of the webhooks context; every one is scoped to its owner."""
 
 from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
 
 from payments_platform.api.errors import ParameterInvalid, ResourceMissing
 from webhooks.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
@@ -48,3 +49,38 @@ def delivery_list(*, endpoint: WebhookEndpoint) -> QuerySet[WebhookDelivery]:
         .select_related("event", "endpoint")
         .prefetch_related(Prefetch("attempts", queryset=WebhookAttempt.objects.order_by("attempt_number")))
     )
+
+
+# --- Operations: what is waiting (GET /metrics; docs/observability.md) ---------------------
+# Each is two statements on a partial index, whatever the size of the tables: a count that stops
+# at BACKLOG_COUNT_LIMIT (a larger backlog reads as the limit) and the oldest row by that index.
+
+BACKLOG_COUNT_LIMIT = 100_000
+
+
+def _count_up_to(queryset, limit: int = BACKLOG_COUNT_LIMIT) -> int:
+    return queryset.order_by().values("pk")[:limit].count()
+
+
+def delivery_backlog() -> dict:
+    """Pending webhook deliveries: `{"count", "oldest_age_seconds"}`. The age is how long the most
+    overdue pending delivery has been due (0.0 when all wait for a future retry; None when none is
+    pending): a worker that has stopped makes it grow without bound."""
+    pending = WebhookDelivery.objects.filter(status=WebhookDelivery.Status.PENDING)
+    count = _count_up_to(pending)
+    if not count:
+        return {"count": 0, "oldest_age_seconds": None}
+    due_at = pending.order_by("next_attempt_at").values_list("next_attempt_at", flat=True).first()
+    age = max(0.0, (timezone.now() - due_at).total_seconds()) if due_at is not None else 0.0
+    return {"count": count, "oldest_age_seconds": age}
+
+
+def relay_lag() -> dict:
+    """Events not yet published to NATS: `{"count", "oldest_age_seconds"}`, the age of the oldest by
+    id (None when the relay is caught up)."""
+    unrelayed = Event.objects.filter(relayed_at__isnull=True)
+    count = _count_up_to(unrelayed)
+    if not count:
+        return {"count": 0, "oldest_age_seconds": None}
+    oldest = unrelayed.order_by("id").values_list("created", flat=True).first()
+    return {"count": count, "oldest_age_seconds": max(0.0, (timezone.now() - oldest).total_seconds())}
