@@ -58,8 +58,8 @@ def delivery_list(*, endpoint: WebhookEndpoint) -> QuerySet[WebhookDelivery]:
 BACKLOG_COUNT_LIMIT = 100_000
 
 
-def _count_up_to(queryset, limit: int = BACKLOG_COUNT_LIMIT) -> int:
-    return queryset.order_by().values("pk")[:limit].count()
+def _count_up_to(queryset) -> int:
+    return queryset.order_by().values("pk")[:BACKLOG_COUNT_LIMIT].count()
 
 
 def delivery_backlog() -> dict:
