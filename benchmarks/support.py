@@ -58,8 +58,10 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_gunicorn(port: int, workers: int, extra_env: dict[str, str] | None = None) -> subprocess.Popen:
-    """gunicorn with the project's config on 127.0.0.1:`port`; returns once /health answers (30 s at most)."""
+def start_gunicorn(
+    port: int, workers: int, extra_env: dict[str, str] | None = None, *, ready_seconds: float = 30
+) -> subprocess.Popen:
+    """gunicorn with the project's config on 127.0.0.1:`port`; returns once /health answers (in `ready_seconds`)."""
     import httpx
 
     env = {**os.environ, "PORT": str(port), "GUNICORN_WORKERS": str(workers), **(extra_env or {})}
@@ -77,7 +79,7 @@ def start_gunicorn(port: int, workers: int, extra_env: dict[str, str] | None = N
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + ready_seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise SystemExit(f"gunicorn exited with status {process.returncode}")
@@ -87,7 +89,7 @@ def start_gunicorn(port: int, workers: int, extra_env: dict[str, str] | None = N
         except httpx.HTTPError:
             time.sleep(0.2)
     process.terminate()
-    raise SystemExit("gunicorn did not answer /health within 30 s")
+    raise SystemExit(f"gunicorn did not answer /health within {ready_seconds:g} s")
 
 
 def drive_http(base_url: str, *, clients: int, seconds: float, warmup: float, request):

@@ -7,7 +7,11 @@ class PaymentsPlatformConfig(AppConfig):
 
     def ready(self) -> None:
         """GET /metrics: the scheduled jobs' last runs; traces when OTEL_EXPORTER_OTLP_ENDPOINT is set."""
-        from payments_platform.observability import collectors
+        from django.conf import settings
+
+        from payments_platform.observability import collectors, tracing
         from payments_platform.observability.metrics import scrape_collector_register
 
         scrape_collector_register("scheduled_jobs", collectors.scheduled_jobs)
+        if settings.OTEL_EXPORTER_OTLP_ENDPOINT:
+            tracing.configure(service_name=settings.OTEL_SERVICE_NAME, endpoint=settings.OTEL_EXPORTER_OTLP_ENDPOINT)

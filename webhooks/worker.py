@@ -29,7 +29,7 @@ import structlog
 from django.db import close_old_connections, connection, transaction
 from django.utils import timezone
 
-from payments_platform.observability import metrics
+from payments_platform.observability import metrics, tracing
 from webhooks import conf
 from webhooks.events import event_body
 from webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
@@ -134,8 +134,10 @@ def delivery_attempt_next(*, sender: Sender) -> bool:
             metrics.webhook_delivery_counted(result="canceled")
             return True
         body = event_body(delivery.event)
-        headers = signed_headers(msg_id=delivery.event.public_id, body=body, secrets=endpoint_signing_secrets(endpoint))
-        result = sender.send(url=endpoint.url, body=body, headers=headers)
+        msg_id = delivery.event.public_id
+        headers = signed_headers(msg_id=msg_id, body=body, secrets=endpoint_signing_secrets(endpoint))
+        with tracing.span("webhook.send", **{"webhook.endpoint": endpoint.public_id, "webhook.event": msg_id}):
+            result = sender.send(url=endpoint.url, body=body, headers=headers)
         _record(delivery, result)
         metrics.webhook_delivery_counted(result=_DELIVERY_RESULTS[delivery.status])
     logger.info(

@@ -40,7 +40,7 @@ def _database_url() -> str:
 
 
 @pytest.fixture
-def gunicorn(tmp_path):
+def gunicorn(transactional_db, tmp_path):
     port = _free_port()
     env = {
         **os.environ,
@@ -89,7 +89,6 @@ def _health_count(base: str) -> float:
     return float(match.group(1)) if match else 0.0
 
 
-@pytest.mark.django_db(transaction=True)
 def test_n_requests_across_three_gunicorn_workers_raise_the_counter_by_exactly_n(gunicorn):
     base, directory = gunicorn
     requests = 48
