@@ -318,6 +318,10 @@ METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 METRICS_ENABLED = env.bool("METRICS_ENABLED", default=True)
 OTEL_EXPORTER_OTLP_ENDPOINT = env.str("OTEL_EXPORTER_OTLP_ENDPOINT", default="")
 OTEL_SERVICE_NAME = env.str("OTEL_SERVICE_NAME", default="payments-platform")
+# The event contract (webhooks.contract): each event type's JSON Schema, also in the OpenAPI document.
+# EVENT_SCHEMA_CHECK (on in the test suite) validates every event the code records against it.
+EVENT_SCHEMA_CHECK = env.bool("EVENT_SCHEMA_CHECK", default=False)
+SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"].append("webhooks.contract.openapi_event_components")
 
 # --- Logging ----------------------------------------------------------------------
 

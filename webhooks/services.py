@@ -4,6 +4,7 @@ import json
 from datetime import datetime, timedelta
 
 import structlog
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
@@ -11,7 +12,7 @@ from django.utils import timezone
 from accounts.services import audit_log_record
 from payments_platform.api.ids import new_public_id
 from payments_platform.db import prepared_cursor
-from webhooks import secrets, ssrf
+from webhooks import contract, secrets, ssrf
 from webhooks.errors import NoMatchingWebhookEndpoints, WebhookEndpointDisabled
 from webhooks.models import Event, WebhookDelivery, WebhookEndpoint
 from webhooks.serializers import endpoint_representation
@@ -46,14 +47,16 @@ def event_record(*, user, event_type: str, data_object: dict, request_id: str = 
     event = Event(user=user, type=event_type, data={"object": data_object}, request_id=request_id)
     if connection.vendor == "postgresql":
         _event_insert_with_deliveries(event)
-        return event
-    event.save(force_insert=True)
-    enabled = WebhookEndpoint.objects.filter(user=user, status=WebhookEndpoint.Status.ENABLED)
-    endpoint_ids = [endpoint.pk for endpoint in _matching(enabled, event_type)]
-    if endpoint_ids:
-        WebhookDelivery.objects.bulk_create(
-            [WebhookDelivery(event=event, endpoint_id=pk, next_attempt_at=event.created) for pk in endpoint_ids]
-        )
+    else:
+        event.save(force_insert=True)
+        enabled = WebhookEndpoint.objects.filter(user=user, status=WebhookEndpoint.Status.ENABLED)
+        endpoint_ids = [endpoint.pk for endpoint in _matching(enabled, event_type)]
+        if endpoint_ids:
+            WebhookDelivery.objects.bulk_create(
+                [WebhookDelivery(event=event, endpoint_id=pk, next_attempt_at=event.created) for pk in endpoint_ids]
+            )
+    if settings.EVENT_SCHEMA_CHECK and contract.recorded_by_domain_code():
+        contract.event_check(event)  # the test suite: every event validates against its schema
     return event
 
 

@@ -1,12 +1,13 @@
 """Events, webhook endpoints and their deliveries: thin views over selectors and services."""
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.decorators import action
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from payments_platform.api.views import PlatformViewSet
 from payments_platform.middleware import request_id_of
-from webhooks import selectors, services
+from webhooks import contract, selectors, services
 from webhooks.serializers import (
     EventListQuery,
     EventOutput,
@@ -61,6 +62,31 @@ class EventViewSet(PlatformViewSet):
             {
                 "object": "list",
                 "data": WebhookDeliveryOutput(deliveries, many=True).data,
+                "has_more": False,
+                "url": request.path,
+            }
+        )
+
+    @extend_schema(
+        operation_id="events_schemas",
+        responses={200: OpenApiResponse(description="`{object: list, data: [{object: event_schema, type, schema}]}`")},
+        tags=["events"],
+        auth=[],
+        description=(
+            "The event contract: one JSON Schema (draft 2020-12) per event type, for webhook bodies and "
+            "NATS messages alike. Public: it describes shapes, never data. Also in this document as `Event.<type>`."
+        ),
+    )
+    @action(detail=False, methods=["get"], permission_classes=[AllowAny], authentication_classes=[])
+    def schemas(self, request):
+        schemas = contract.event_schemas()
+        return Response(
+            {
+                "object": "list",
+                "data": [
+                    {"object": "event_schema", "type": event_type, "schema": schema}
+                    for event_type, schema in schemas.items()
+                ],
                 "has_more": False,
                 "url": request.path,
             }

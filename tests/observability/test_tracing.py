@@ -31,7 +31,7 @@ def _probe(*args: str, **env: str) -> dict:
     environment.pop("OTEL_EXPORTER_OTLP_ENDPOINT", None)
     environment.update(env)
     result = subprocess.run(
-        [sys.executable, "-m", "payments_platform.tests.tracing_probe", *args],
+        [sys.executable, "-m", "tests.observability.tracing_probe", *args],
         cwd=ROOT,
         env=environment,
         capture_output=True,
