@@ -1,6 +1,7 @@
 """Events, webhook endpoints and their deliveries: thin views over selectors and services."""
 
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -18,6 +19,25 @@ from webhooks.serializers import (
     WebhookEndpointOutput,
     WebhookEndpointUpdateInput,
     WebhookEndpointWithSecretOutput,
+)
+
+EVENT_SCHEMA_LIST = inline_serializer(
+    name="EventSchemaList",
+    fields={
+        "object": serializers.CharField(),
+        "data": serializers.ListField(
+            child=inline_serializer(
+                name="EventSchema",
+                fields={
+                    "object": serializers.CharField(),
+                    "type": serializers.CharField(),
+                    "schema": serializers.DictField(help_text="A JSON Schema (draft 2020-12)."),
+                },
+            )
+        ),
+        "has_more": serializers.BooleanField(),
+        "url": serializers.CharField(),
+    },
 )
 
 
@@ -69,7 +89,7 @@ class EventViewSet(PlatformViewSet):
 
     @extend_schema(
         operation_id="events_schemas",
-        responses={200: OpenApiResponse(description="`{object: list, data: [{object: event_schema, type, schema}]}`")},
+        responses={200: EVENT_SCHEMA_LIST},
         tags=["events"],
         auth=[],
         description=(
