@@ -22,6 +22,10 @@ The load generator, gunicorn and PostgreSQL share the machine's cores, so the AP
 floor for what a separate load generator would measure.
 
     .venv/bin/python benchmarks/api_transfers.py [--seconds 10] [--clients 16] [--wallets 200] [--workers N]
+
+`--metrics compare` measures the cost of the Prometheus instrumentation instead (issue 20): it
+alternates API runs with METRICS_ENABLED=false and =true (`--rounds` of each, same gunicorn
+settings) and prints both rates and latencies and the overhead in percent; docs/observability.md.
 """
 
 import argparse
@@ -142,6 +146,47 @@ def _transfer_create_work(rng, seeded) -> None:
     )
 
 
+def _compare_metrics(args, seeded, port: int) -> None:
+    """Alternate API runs without and with the instrumentation; print each and the overhead."""
+    results: dict[str, list[tuple[float, float]]] = {"off": [], "on": []}
+    for round_number in range(args.rounds):
+        for mode in ("off", "on"):
+            server = start_gunicorn(
+                port, args.workers, {"METRICS_ENABLED": "true" if mode == "on" else "false"}, ready_seconds=180
+            )
+            try:
+                latencies, statuses, _ids = _drive_api(
+                    f"http://127.0.0.1:{port}", seeded, args.clients, args.seconds, args.warmup
+                )
+            finally:
+                server.terminate()
+                server.wait(timeout=30)
+            rate = len(latencies) / args.seconds
+            p50 = percentile(sorted(latencies), 0.50) * 1000
+            results[mode].append((rate, p50))
+            print(
+                f"  round {round_number + 1} metrics {mode:3}  {rate:8.1f} transfers/s   p50 {p50:6.1f} ms   {statuses}"
+            )
+    print("\nPOST /v1/transfers with and without the Prometheus instrumentation")
+    for mode in ("off", "on"):
+        rates = [rate for rate, _ in results[mode]]
+        p50s = [p50 for _, p50 in results[mode]]
+        print(
+            f"  metrics {mode:3}  median {statistics.median(rates):8.1f} transfers/s   "
+            f"median p50 {statistics.median(p50s):6.1f} ms   (runs: {', '.join(f'{r:.1f}' for r in rates)})"
+        )
+    off_rate = statistics.median(rate for rate, _ in results["off"])
+    on_rate = statistics.median(rate for rate, _ in results["on"])
+    print(f"  overhead (throughput, median of medians): {(off_rate - on_rate) / off_rate * 100:+.1f} %")
+    rerun = [
+        "DATABASE_URL=" + shlex.quote(os.environ["DATABASE_URL"]),
+        ".venv/bin/python benchmarks/api_transfers.py --metrics compare",
+        f"--rounds {args.rounds} --seconds {args.seconds:g} --clients {args.clients} --wallets {args.wallets}",
+        f"--workers {args.workers}",
+    ]
+    print("\nRerun: " + " ".join(rerun))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=10.0, help="Measured duration of each run (default 10).")
@@ -149,6 +194,14 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=16, help="Concurrent HTTP clients / in-process threads.")
     parser.add_argument("--wallets", type=int, default=200, help="Wallets to transfer among (default 200).")
     parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) * 2 + 1, help="gunicorn workers.")
+    parser.add_argument("--port", type=int, default=0, help="gunicorn's port (default: any free one).")
+    parser.add_argument(
+        "--metrics",
+        choices=["on", "off", "compare"],
+        default="on",
+        help="METRICS_ENABLED for gunicorn; compare: alternate off/on runs and print the overhead.",
+    )
+    parser.add_argument("--rounds", type=int, default=3, help="With --metrics compare: runs of each (default 3).")
     args = parser.parse_args()
 
     import django
@@ -169,8 +222,11 @@ def main() -> None:
     seeded = _seed_wallets(args.wallets)
     connection.close()
 
-    port = free_port()
-    server = start_gunicorn(port, args.workers)
+    port = args.port or free_port()
+    if args.metrics == "compare":
+        _compare_metrics(args, seeded, port)
+        return
+    server = start_gunicorn(port, args.workers, {"METRICS_ENABLED": "true" if args.metrics == "on" else "false"})
     try:
         latencies, statuses, transfer_ids = _drive_api(
             f"http://127.0.0.1:{port}", seeded, args.clients, args.seconds, args.warmup

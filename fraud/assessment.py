@@ -24,6 +24,7 @@ from fraud.checks import SignalUnavailable
 from fraud.lists import ListLookup
 from fraud.models import Rule
 from fraud.rules import ParsedRule, RuleSyntaxError, matches, parse_rule
+from payments_platform.observability import metrics
 
 logger = structlog.get_logger(__name__)
 
@@ -221,6 +222,7 @@ def assess(*, context: RiskContext) -> Assessment:
     signals["risk_score"] = risk_score
     signals["risk_level"] = risk_level_for(risk_score)
     outcome_type, matched, reason = _decide(signals)
+    metrics.fraud_decision_counted(operation=context.operation, outcome=outcome_type)
     return Assessment(
         outcome_type=outcome_type,
         risk_level=signals["risk_level"],

@@ -9,7 +9,7 @@ class PaymentsConfig(AppConfig):
         `simulate_traffic` (fraud never imports payments: payments registers itself)."""
         from fraud.services import register_review_handler
         from fraud.simulation import register_runner
-        from payments import simulation
+        from payments import metrics, simulation
         from payments.services import reviews
 
         register_review_handler(
@@ -25,3 +25,7 @@ class PaymentsConfig(AppConfig):
         from payments.dispute_checks import OWED_MATCHES_RECEIVABLE
 
         register_check(OWED_MATCHES_RECEIVABLE)
+        # GET /metrics: the connectors' circuit state, read from the cache at scrape time.
+        from payments_platform.observability.metrics import scrape_collector_register
+
+        scrape_collector_register("payments", metrics.collect)

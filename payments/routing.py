@@ -69,3 +69,14 @@ def breaker_record_success(connector: str) -> None:
         cache.delete_many([_FAILURES.format(connector), _OPEN_UNTIL.format(connector)])
     except Exception:  # noqa: BLE001 - the cache is down
         return
+
+
+def breaker_states() -> dict[str, bool]:
+    """Whether each configured connector's circuit is open (one cache read for all; GET /metrics)."""
+    names = list(settings.PAYMENT_CONNECTORS)
+    try:
+        open_until = cache.get_many([_OPEN_UNTIL.format(name) for name in names])
+    except Exception:  # noqa: BLE001 - the cache is down: every breaker is closed (documented)
+        return dict.fromkeys(names, False)
+    now = time.time()
+    return {name: (open_until.get(_OPEN_UNTIL.format(name)) or 0) > now for name in names}

@@ -11,6 +11,8 @@ from typing import Any
 
 import structlog
 
+from payments_platform.observability.tracing import add_trace_context
+
 SENSITIVE_KEYS = frozenset(
     {
         "password",
@@ -72,6 +74,7 @@ def configure_logging(*, log_format: str, level: str) -> None:
     """Route structlog and the standard library's logging through one pipeline."""
     shared_processors: list[Any] = [
         structlog.contextvars.merge_contextvars,
+        add_trace_context,  # trace_id/span_id beside request_id while tracing is on (issue 20)
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),

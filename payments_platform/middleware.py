@@ -8,6 +8,8 @@ from collections.abc import Callable
 import structlog
 from django.http import HttpRequest, HttpResponse
 
+from payments_platform.observability import metrics
+
 REQUEST_ID_HEADER = "X-Request-ID"
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
 
@@ -47,9 +49,13 @@ class RequestIdMiddleware:
         structlog.contextvars.bind_contextvars(request_id=request_id)
         started = time.perf_counter()
         response = self.get_response(request)
-        duration_ms = round((time.perf_counter() - started) * 1000, 2)
+        elapsed = time.perf_counter() - started
+        duration_ms = round(elapsed * 1000, 2)
         response[REQUEST_ID_HEADER] = request_id
         match = getattr(request, "resolver_match", None)
+        metrics.request_observed(
+            route=match.route if match else None, method=request.method, status=response.status_code, seconds=elapsed
+        )
         user_id = _user_id(request)
         if user_id:
             structlog.contextvars.bind_contextvars(user_id=user_id)

@@ -347,6 +347,20 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
+# --- Observability (issue 20; docs/observability.md) ------------------------------
+# GET /metrics answers only with `Authorization: Bearer $METRICS_TOKEN`; unset, it is a 404.
+# METRICS_ENABLED=false makes every metric helper a no-op (the instrumentation-cost baseline).
+# OTEL_EXPORTER_OTLP_ENDPOINT set: OpenTelemetry traces (payments_platform.observability.tracing).
+
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ENABLED = env.bool("METRICS_ENABLED", default=True)
+OTEL_EXPORTER_OTLP_ENDPOINT = env.str("OTEL_EXPORTER_OTLP_ENDPOINT", default="")
+OTEL_SERVICE_NAME = env.str("OTEL_SERVICE_NAME", default="payments-platform")
+# The event contract (webhooks.contract): each event type's JSON Schema, also in the OpenAPI document.
+# EVENT_SCHEMA_CHECK (on in the test suite) validates every event the code records against it.
+EVENT_SCHEMA_CHECK = env.bool("EVENT_SCHEMA_CHECK", default=False)
+SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"].append("webhooks.contract.openapi_event_components")
+
 # --- Logging ----------------------------------------------------------------------
 
 LOG_FORMAT = env.str("LOG_FORMAT", default="console" if DEBUG else "json")

@@ -13,6 +13,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from payments_platform.admin import admin_go_urls
 from payments_platform.errors import unknown_route
 from payments_platform.health import HealthView, ReadyView
+from payments_platform.observability.views import metrics_view
 
 
 class SchemaView(SpectacularAPIView):
@@ -35,6 +36,7 @@ api_v1 = [
 urlpatterns = [
     path("health", HealthView.as_view(), name="health"),
     path("ready", ReadyView.as_view(), name="ready"),
+    path("metrics", metrics_view, name="metrics"),  # Prometheus, behind METRICS_TOKEN (issue 20)
     path("v1/", include(api_v1)),
     *admin_go_urls,  # issue 15: /admin/go/<public id> -> that object's admin page (one link helper)
     path("admin/", admin.site.urls),

@@ -24,10 +24,12 @@ from accounts.services import audit_log_record
 from fraud.errors import BlockedByFraudScreening
 from fraud.services import Assessment, RiskContext, assess, assessment_record, review_open, velocity_record
 from ledger.currencies import is_supported_currency
+from ledger.errors import InsufficientFunds
 from ledger.models import Account, JournalEntry
 from ledger.services import Line, LockedBalance, account_create, credit, debit, post_entry, system_account
 from payments_platform.api.errors import Conflict, ParameterInvalid
 from payments_platform.api.ids import new_public_id
+from payments_platform.observability import metrics
 from wallets import bank
 from wallets.errors import CurrencyMismatch, TransferSameWallet, WalletExists, WalletMissing
 from wallets.models import BalanceTransaction, Payout, Transfer, Wallet
@@ -427,7 +429,11 @@ def transfer_create(
     context = _risk_context(
         operation="transfer", user=user, amount=amount, currency=source.currency, ip=ip, occurred_at=occurred_at
     )
-    assessment = _screen(context)
+    try:
+        assessment = _screen(context)
+    except BlockedByFraudScreening:
+        metrics.transfer_counted(outcome="blocked")
+        raise
     held = assessment.needs_review
     transfer = Transfer(
         public_id=new_public_id("tr"),
@@ -498,8 +504,11 @@ def transfer_create(
                 request_id=request_id,
             )
             transfer.save(force_insert=True)
-    except Exception:
+            metrics.transfer_counted(outcome=assessment.outcome_type)  # after the commit
+    except Exception as error:
         velocity_record(context=context, declined=True)
+        if isinstance(error, InsufficientFunds):
+            metrics.transfer_counted(outcome="insufficient_funds")
         raise
     velocity_record(context=context, declined=False)
     logger.info(
@@ -875,6 +884,7 @@ def _payout_write(
         event_record(
             user=user, event_type="payout.created", data_object=payout_representation(payout), request_id=request_id
         )
+        metrics.payout_counted(status=payout.status)
     return payout
 
 
@@ -894,6 +904,7 @@ def _payout_mark_paid(*, payout: Payout, now: datetime) -> None:
     payout.settled_at = now
     payout.save(update_fields=["status", "settlement_entry", "settled_at"])
     event_record(user=payout.user, event_type="payout.paid", data_object=payout_representation(payout))
+    metrics.payout_counted(status=payout.status)
 
 
 def _payout_mark_failed(*, payout: Payout, failure_code: str, failure_message: str, now: datetime) -> None:
@@ -922,6 +933,7 @@ def _payout_mark_failed(*, payout: Payout, failure_code: str, failure_message: s
     payout.settled_at = now
     payout.save(update_fields=["status", "failure_code", "failure_message", "settlement_entry", "settled_at"])
     event_record(user=payout.user, event_type="payout.failed", data_object=payout_representation(payout))
+    metrics.payout_counted(status=payout.status)
 
 
 def payout_settle_next(*, due_by: datetime | None) -> Payout | None:

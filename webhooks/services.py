@@ -4,6 +4,7 @@ import json
 from datetime import datetime, timedelta
 
 import structlog
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
@@ -11,7 +12,7 @@ from django.utils import timezone
 from accounts.services import audit_log_record
 from payments_platform.api.ids import new_public_id
 from payments_platform.db import prepared_cursor
-from webhooks import secrets, ssrf
+from webhooks import contract, secrets, ssrf
 from webhooks.errors import NoMatchingWebhookEndpoints, WebhookEndpointDisabled
 from webhooks.models import Event, WebhookDelivery, WebhookEndpoint
 from webhooks.serializers import endpoint_representation
@@ -39,6 +40,8 @@ def event_record(*, user, event_type: str, data_object: dict, request_id: str = 
     assert connection.in_atomic_block, "event_record() must run inside the transaction of the change"
     event = Event(user=user, type=event_type, data={"object": data_object}, request_id=request_id)
     _event_insert_with_deliveries(event)
+    if settings.EVENT_SCHEMA_CHECK and contract.recorded_by_domain_code():
+        contract.event_check(event)  # the test suite: every event validates against its schema
     return event
 
 

@@ -1,12 +1,14 @@
 """Events, webhook endpoints and their deliveries: thin views over selectors and services."""
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
 from rest_framework.decorators import action
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from payments_platform.api.views import PlatformViewSet
 from payments_platform.middleware import request_id_of
-from webhooks import selectors, services
+from webhooks import contract, selectors, services
 from webhooks.serializers import (
     EventListQuery,
     EventOutput,
@@ -17,6 +19,25 @@ from webhooks.serializers import (
     WebhookEndpointOutput,
     WebhookEndpointUpdateInput,
     WebhookEndpointWithSecretOutput,
+)
+
+EVENT_SCHEMA_LIST = inline_serializer(
+    name="EventSchemaList",
+    fields={
+        "object": serializers.CharField(),
+        "data": serializers.ListField(
+            child=inline_serializer(
+                name="EventSchema",
+                fields={
+                    "object": serializers.CharField(),
+                    "type": serializers.CharField(),
+                    "schema": serializers.DictField(help_text="A JSON Schema (draft 2020-12)."),
+                },
+            )
+        ),
+        "has_more": serializers.BooleanField(),
+        "url": serializers.CharField(),
+    },
 )
 
 
@@ -65,6 +86,31 @@ class EventViewSet(PlatformViewSet):
             {
                 "object": "list",
                 "data": WebhookDeliveryOutput(deliveries, many=True).data,
+                "has_more": False,
+                "url": request.path,
+            }
+        )
+
+    @extend_schema(
+        operation_id="events_schemas",
+        responses={200: EVENT_SCHEMA_LIST},
+        tags=["events"],
+        auth=[],
+        description=(
+            "The event contract: one JSON Schema (draft 2020-12) per event type, for webhook bodies and "
+            "NATS messages alike. Public: it describes shapes, never data. Also in this document as `Event.<type>`."
+        ),
+    )
+    @action(detail=False, methods=["get"], permission_classes=[AllowAny], authentication_classes=[])
+    def schemas(self, request):
+        schemas = contract.event_schemas()
+        return Response(
+            {
+                "object": "list",
+                "data": [
+                    {"object": "event_schema", "type": event_type, "schema": schema}
+                    for event_type, schema in schemas.items()
+                ],
                 "has_more": False,
                 "url": request.path,
             }

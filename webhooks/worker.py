@@ -29,6 +29,7 @@ import structlog
 from django.db import close_old_connections, connection, transaction
 from django.utils import timezone
 
+from payments_platform.observability import metrics, tracing
 from webhooks import conf
 from webhooks.events import event_body
 from webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
@@ -46,6 +47,13 @@ RETRY_SCHEDULE = tuple(
 MAX_ATTEMPTS = len(RETRY_SCHEDULE) + 1
 MAX_RETRY_AFTER = timedelta(hours=24)
 DISABLE_AFTER_FAILING_FOR = timedelta(days=5)
+# The metric label of an attempt, by the delivery's status after it (payments_webhook_deliveries_total).
+_DELIVERY_RESULTS = {
+    WebhookDelivery.Status.SUCCEEDED: "succeeded",
+    WebhookDelivery.Status.PENDING: "retrying",
+    WebhookDelivery.Status.FAILED: "failed",
+    WebhookDelivery.Status.CANCELED: "canceled",
+}
 
 
 def next_retry_delay(*, attempt_number: int, retry_after: float | None) -> timedelta | None:
@@ -123,11 +131,15 @@ def delivery_attempt_next(*, sender: Sender) -> bool:
             delivery.status = WebhookDelivery.Status.CANCELED
             delivery.next_attempt_at = None
             delivery.save(update_fields=["status", "next_attempt_at"])
+            metrics.webhook_delivery_counted(result="canceled")
             return True
         body = event_body(delivery.event)
-        headers = signed_headers(msg_id=delivery.event.public_id, body=body, secrets=endpoint_signing_secrets(endpoint))
-        result = sender.send(url=endpoint.url, body=body, headers=headers)
+        msg_id = delivery.event.public_id
+        headers = signed_headers(msg_id=msg_id, body=body, secrets=endpoint_signing_secrets(endpoint))
+        with tracing.span("webhook.send", **{"webhook.endpoint": endpoint.public_id, "webhook.event": msg_id}):
+            result = sender.send(url=endpoint.url, body=body, headers=headers)
         _record(delivery, result)
+        metrics.webhook_delivery_counted(result=_DELIVERY_RESULTS[delivery.status])
     logger.info(
         "webhook_attempt",
         delivery=delivery.public_id,

@@ -60,6 +60,7 @@ from payments.serializers import payment_intent_representation
 from payments.services.authentication import authentication_require
 from payments.services.postings import capture_post
 from payments_platform.api.errors import APIError, InvalidRequest
+from payments_platform.observability import metrics
 from wallets.errors import WalletMissing
 from wallets.models import Wallet
 from webhooks.services import event_record
@@ -110,6 +111,7 @@ def _event(intent: PaymentIntent, event_type: str, request_id: str) -> None:
         data_object=payment_intent_representation(intent),
         request_id=request_id,
     )
+    metrics.payment_intent_counted(status=intent.status, connector=intent.connector)
 
 
 def _save(intent: PaymentIntent, *fields: str) -> None:

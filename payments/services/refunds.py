@@ -15,6 +15,7 @@ from payments.models import Dispute, PaymentIntent, Refund
 from payments.serializers import refund_representation
 from payments.services.postings import refund_fee_share, refund_post, refund_reversal_post
 from payments_platform.api.ids import new_public_id
+from payments_platform.observability import metrics
 from webhooks.services import event_record
 
 logger = structlog.get_logger(__name__)
@@ -166,6 +167,7 @@ def _refund(
             data_object=refund_representation(refund),
             request_id=request_id,
         )
+        metrics.refund_counted(status=refund.status)
     logger.info("refund_created", refund=refund.public_id, payment_intent=intent.public_id, amount=amount)
 
     def execute_after_commit() -> None:
@@ -235,6 +237,7 @@ def refund_finish(*, refund_pk: int, result: ConnectorResult, request_id: str = 
             refund.status = Refund.Status.SUCCEEDED
             refund.connector_reference = result.reference
             refund.save(update_fields=["status", "connector_reference", "updated"])
+            metrics.refund_counted(status=refund.status)
         else:
             refund.status = Refund.Status.FAILED
             refund.failure_code = result.error_code or result.decline_code or ERROR
@@ -249,5 +252,6 @@ def refund_finish(*, refund_pk: int, result: ConnectorResult, request_id: str = 
                 data_object=refund_representation(refund),
                 request_id=request_id,
             )
+            metrics.refund_counted(status=refund.status)
     logger.info("refund_finished", refund=refund.public_id, status=refund.status, failure_code=refund.failure_code)
     return refund

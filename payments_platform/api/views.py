@@ -10,6 +10,7 @@ from payments_platform.api import idempotency, scopes
 from payments_platform.api.errors import ParameterInvalid
 from payments_platform.api.pagination import IdCursorPagination
 from payments_platform.api.renderers import EnvelopeRenderer
+from payments_platform.observability import metrics
 
 
 class IdempotentMixin:
@@ -104,6 +105,7 @@ class IdempotentMixin:
 
     def handle_exception(self, exc):
         if isinstance(exc, idempotency.IdempotentReplay):
+            metrics.idempotent_replay_counted()
             return Response(exc.body, status=exc.status, headers={idempotency.REPLAYED_HEADER: "true"})
         return super().handle_exception(exc)
 
