@@ -3,7 +3,7 @@
 It knows nothing of Django or of the platform's code: only the stream, the subjects and the JSON
 of each event. It subscribes with a *durable* pull consumer (JetStream remembers how far it got,
 across restarts), and handles each event exactly once although delivery is at least once: it
-records every handled event id in its own SQLite database in the same transaction as its effect,
+records every handled event id in its own PostgreSQL schema in the same transaction as its effect,
 and skips an id it has already seen (a redelivery after a missed ack, a replay, a re-publish).
 
 Its "effect" here is a table of the transfers it has seen (the sender's and the recipient's
@@ -11,51 +11,69 @@ Its "effect" here is a table of the transfers it has seen (the sender's and the 
 the shape:
 
     python examples/consumer/consumer.py --stream PAYMENTS --subjects 'payments.events.>' \
-        --durable ledger-mirror --database mirror.sqlite3 [--once]
+        --durable ledger-mirror --database postgres://…/mirror [--schema mirror] [--once]
 """
 
 import argparse
 import asyncio
 import json
-import sqlite3
 
 import nats
+import psycopg
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import FetchTimeoutError
+from psycopg import sql
 
 
 class Mirror:
-    """The consumer's own state: handled event ids and what it derives from them."""
+    """The consumer's own state, in a schema of its own: handled event ids and what it derives from them."""
 
-    def __init__(self, path: str):
-        self.db = sqlite3.connect(path)
-        self.db.execute("CREATE TABLE IF NOT EXISTS handled (event_id TEXT PRIMARY KEY, type TEXT)")
-        self.db.execute("CREATE TABLE IF NOT EXISTS transfers (id TEXT PRIMARY KEY, destination TEXT, amount INTEGER)")
-        self.db.commit()
+    def __init__(self, dsn: str, schema: str = "mirror"):
+        self.db = psycopg.connect(dsn, autocommit=False)
+        self.schema = schema
+        with self.db.transaction():
+            self.db.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
+            self.db.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(schema)))
+            self.db.execute(
+                "CREATE TABLE IF NOT EXISTS handled (seq bigserial, event_id text PRIMARY KEY, type text NOT NULL)"
+            )
+            self.db.execute(
+                "CREATE TABLE IF NOT EXISTS transfers (id text PRIMARY KEY, destination text, amount bigint)"
+            )
 
     def handle(self, event: dict) -> bool:
         """Apply `event` once; False (and no effect) when its id was handled before."""
-        with self.db:  # one transaction: the dedupe row and the effect commit together
+        with self.db.transaction():  # one transaction: the dedupe row and the effect commit together
             inserted = self.db.execute(
-                "INSERT OR IGNORE INTO handled (event_id, type) VALUES (?, ?)", (event["id"], event["type"])
+                "INSERT INTO handled (event_id, type) VALUES (%s, %s) ON CONFLICT DO NOTHING",
+                (event["id"], event["type"]),
             ).rowcount
             if not inserted:
                 return False
             if event["type"] == "transfer.created":
                 transfer = event["data"]["object"]
                 self.db.execute(
-                    "INSERT OR IGNORE INTO transfers (id, destination, amount) VALUES (?, ?, ?)",
+                    "INSERT INTO transfers (id, destination, amount) VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
                     (transfer["id"], transfer["destination_wallet"], transfer["amount"]),
                 )
         return True
 
     def handled_ids(self) -> list[str]:
-        return [row[0] for row in self.db.execute("SELECT event_id FROM handled ORDER BY rowid")]
+        with self.db.transaction():
+            return [row[0] for row in self.db.execute("SELECT event_id FROM handled ORDER BY seq")]
 
     def received(self) -> dict[str, int]:
         """Money received per destination wallet, from the transfers seen."""
-        return dict(self.db.execute("SELECT destination, SUM(amount) FROM transfers GROUP BY destination"))
+        with self.db.transaction():
+            rows = self.db.execute("SELECT destination, SUM(amount)::bigint FROM transfers GROUP BY destination")
+            return dict(rows)
+
+    def drop(self) -> None:
+        """Remove the consumer's schema (tests)."""
+        with self.db.transaction():
+            self.db.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(self.schema)))
+        self.db.close()
 
 
 async def consume(
@@ -95,10 +113,11 @@ def main() -> None:
     parser.add_argument("--stream", default="PAYMENTS")
     parser.add_argument("--subjects", default="payments.events.>")
     parser.add_argument("--durable", default="example-consumer")
-    parser.add_argument("--database", default="consumer.sqlite3")
+    parser.add_argument("--database", required=True, help="PostgreSQL URL of the consumer's own database.")
+    parser.add_argument("--schema", default="mirror")
     parser.add_argument("--once", action="store_true", help="Stop when nothing is left to fetch.")
     args = parser.parse_args()
-    mirror = Mirror(args.database)
+    mirror = Mirror(args.database, args.schema)
     counts = asyncio.run(
         consume(
             url=args.url,

@@ -1,11 +1,16 @@
-"""The example consumer against the real relay and NATS JetStream (127.0.0.1:4222), on a stream and
-subjects of its own per test (prefix I20_ / i20_), deleted afterwards."""
+"""The example consumer against the real relay and NATS JetStream (NATS_URL), on a stream and
+subjects of its own per test (prefix I20_ / i20_), deleted afterwards. Its state lives in a
+schema of its own in the test database, dropped afterwards."""
 
 import asyncio
 import uuid
 
 import nats
+import psycopg
+import psycopg.conninfo
 import pytest
+from django.conf import settings
+from django.db import connection
 
 from examples.consumer.consumer import Mirror, consume
 from wallets.services import transfer_create
@@ -14,7 +19,7 @@ from webhooks.events import event_body
 from webhooks.models import Event
 from webhooks.relay import EventRelay
 
-NATS_URL = "nats://127.0.0.1:4222"
+NATS_URL = settings.NATS_URL
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -36,9 +41,21 @@ async def _delete_stream(stream: str) -> None:
         await nc.close()
 
 
+def _database_url() -> str:
+    params = connection.get_connection_params()
+    params.pop("cursor_factory", None)
+    params.pop("prepare_threshold", None)
+    params.pop("context", None)
+    return psycopg.conninfo.make_conninfo(
+        **{key: value for key, value in params.items() if isinstance(value, str | int)}
+    )
+
+
 @pytest.fixture
-def mirror(tmp_path):
-    return Mirror(str(tmp_path / "mirror.sqlite3"))
+def mirror():
+    mirror = Mirror(_database_url(), schema=f"consumer_{uuid.uuid4().hex[:12]}")
+    yield mirror
+    mirror.drop()
 
 
 @pytest.fixture

@@ -63,8 +63,7 @@ def _instrument_django_connections() -> None:
     from opentelemetry.instrumentation.psycopg import PsycopgInstrumentor
 
     def instrument(sender, connection, **kwargs) -> None:
-        if connection.vendor == "postgresql":
-            PsycopgInstrumentor.instrument_connection(connection.connection)
+        PsycopgInstrumentor.instrument_connection(connection.connection)
 
     connection_created.connect(instrument, weak=False, dispatch_uid="otel_psycopg")
 
