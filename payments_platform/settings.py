@@ -207,6 +207,8 @@ SUPPORTED_CURRENCIES = env.list("SUPPORTED_CURRENCIES", default=["usd", "eur", "
 PLATFORM_FEE_PERCENT = env.str("PLATFORM_FEE_PERCENT", default="2.9")
 PLATFORM_FEE_FIXED = env.int("PLATFORM_FEE_FIXED", default=30)
 MAX_AMOUNT = 99_999_999_999
+# Seconds after its creation when a pending payout is due at the (simulated) bank.
+PAYOUT_DELAY_SECONDS = env.int("PAYOUT_DELAY_SECONDS", default=86400)
 
 # --- Webhooks ---------------------------------------------------------------------
 
@@ -264,6 +266,28 @@ PAYMENT_ROUTING = {"*": [{"connector": "simulator_a"}, {"connector": "simulator_
 PAYMENT_CIRCUIT_BREAKER_THRESHOLD = env.int("PAYMENT_CIRCUIT_BREAKER_THRESHOLD", default=5)
 PAYMENT_CIRCUIT_BREAKER_COOL_OFF_SECONDS = env.int("PAYMENT_CIRCUIT_BREAKER_COOL_OFF_SECONDS", default=30)
 PAYMENT_INTENT_CAPTURE_WINDOW_DAYS = 7
+
+# --- Scheduler (manage.py run_scheduler; docs/operations.md#scheduler) ---------------
+# Every periodic job, keyed by the management command it runs: "every" N seconds, or a
+# "cron" line (UTC); "args" for the command; "alert": a failure also writes an audit log
+# entry (`scheduler.job_failed`) for operators. A job whose command is not installed is
+# skipped with a warning. Adding a job is one line.
+SCHEDULER_JOBS = {
+    "process_payouts": {"every": env.int("SCHEDULE_PROCESS_PAYOUTS_SECONDS", default=30)},
+    "expire_payment_intents": {"every": env.int("SCHEDULE_EXPIRE_PAYMENT_INTENTS_SECONDS", default=3600)},
+    "sync_payment_attempts": {"every": env.int("SCHEDULE_SYNC_PAYMENT_ATTEMPTS_SECONDS", default=300)},
+    "send_processor_notifications": {"every": env.int("SCHEDULE_SEND_PROCESSOR_NOTIFICATIONS_SECONDS", default=60)},
+    "prune_events": {"every": env.int("SCHEDULE_PRUNE_EVENTS_SECONDS", default=86400)},
+    "prune_idempotency_keys": {"every": env.int("SCHEDULE_PRUNE_IDEMPOTENCY_KEYS_SECONDS", default=3600)},
+    "prune_job_runs": {"every": env.int("SCHEDULE_PRUNE_JOB_RUNS_SECONDS", default=86400)},
+    "reconcile_ledger": {"cron": env.str("SCHEDULE_RECONCILE_LEDGER_CRON", default="30 2 * * *"), "alert": True},
+}
+# A follower retries the leader lock this often; the leader checks its lock connection this often.
+SCHEDULER_LEADER_RETRY_SECONDS = env.float("SCHEDULER_LEADER_RETRY_SECONDS", default=5.0)
+SCHEDULER_LOCK_CHECK_SECONDS = env.float("SCHEDULER_LOCK_CHECK_SECONDS", default=5.0)
+SCHEDULER_JOB_RUN_RETENTION_DAYS = env.int("SCHEDULER_JOB_RUN_RETENTION_DAYS", default=30)
+# Where a failed "alert" job is recorded (an operator-visible event); called with audit-log keywords.
+SCHEDULER_ALERT_RECORDER = "accounts.services.audit_log_record"
 
 # --- Static files -----------------------------------------------------------------
 
