@@ -10,7 +10,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/payments
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/1
 
-.PHONY: run test install install-dev lint format check-migrations importlint security audit ci clean superuser chaos chaos-fast load
+.PHONY: run serve test install install-dev lint format check-migrations importlint security audit ci clean superuser chaos chaos-fast load
 
 $(UV):
 	$(PYTHON) -m venv $(VENV)
@@ -23,12 +23,19 @@ install-dev: $(UV)
 	$(UV) sync --frozen --inexact --group ml
 
 run: install
+	@$(MAKE) --no-print-directory serve
+
+# Migrate, collect static files, then every process of the Procfile under honcho: the API (gunicorn),
+# the webhook worker, the event relay and the scheduler. One Ctrl-C stops them all; when one exits,
+# honcho stops the others and the run ends with its status (docs/operations.md#processes).
+serve:
 	@DEBUG=$${DEBUG:-true} HTTPS_ONLY=$${HTTPS_ONLY:-false} $(BIN)/python manage.py migrate --noinput
 	@DEBUG=$${DEBUG:-true} HTTPS_ONLY=$${HTTPS_ONLY:-false} $(BIN)/python manage.py collectstatic --noinput -v 0
 	@echo "Serving on http://127.0.0.1:$(PORT)  (API: /v1/, docs: /v1/docs, admin: /admin/)"
+	@echo "Running: web (gunicorn), worker (webhooks), relay (NATS), scheduler (periodic jobs); Ctrl-C stops all"
 	@echo "Create an admin login with: make superuser   (in another terminal)"
-	DEBUG=$${DEBUG:-true} HTTPS_ONLY=$${HTTPS_ONLY:-false} $(BIN)/gunicorn payments_platform.wsgi:application \
-		--config gunicorn.conf.py --bind 0.0.0.0:$(PORT)
+	DEBUG=$${DEBUG:-true} HTTPS_ONLY=$${HTTPS_ONLY:-false} PATH="$(CURDIR)/$(BIN):$$PATH" \
+		$(BIN)/honcho start -f Procfile -p $(PORT)
 
 test: install-dev
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
