@@ -101,11 +101,10 @@ def measure_payout_notice(count: int, interval: float) -> list[float]:
     for index in range(count):
         # Due at moments spread over two intervals, so they fall at every phase of the schedule.
         settings.PAYOUT_DELAY_SECONDS = int(index * 2 * interval / count)
-        ids.append(
-            payout_create(
-                user=user, wallet=wallet.public_id, amount=100, account_number="000123456789", routing_number="110000000"
-            ).pk
+        payout = payout_create(
+            user=user, wallet=wallet.public_id, amount=100, account_number="000123456789", routing_number="110000000"
         )
+        ids.append(payout.pk)
     deadline = time.monotonic() + 4 * interval + 120
     while Payout.objects.filter(pk__in=ids, status=Payout.Status.PENDING).exists():
         if time.monotonic() > deadline:
