@@ -19,6 +19,7 @@ Uses its own database (default pp_scheduler_bench), migrated, and no NATS.
 import argparse
 import json
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -55,7 +56,7 @@ def _wait_for(process: subprocess.Popen, event: str) -> dict:
             record = json.loads(line)
             if record.get("event") == event:
                 return record
-    raise RuntimeError(f"the scheduler ended before logging {event}")
+    raise RuntimeError(f"the scheduler ended (status {process.wait()}) before logging {event}")
 
 
 def _stop(process: subprocess.Popen) -> None:
@@ -72,7 +73,7 @@ def measure_takeovers(count: int, retry: float) -> list[float]:
     for _ in range(count):
         follower = _scheduler(**env)
         _wait_for(follower, "scheduler_following")
-        time.sleep(retry * 0.37)  # land the kill at an arbitrary point of the follower's retry cycle
+        time.sleep(random.uniform(0, retry))  # land the kill at a random point of the follower's retry cycle
         killed_at = time.time()
         os.killpg(leader.pid, signal.SIGKILL)
         leader.wait()
@@ -85,7 +86,7 @@ def measure_takeovers(count: int, retry: float) -> list[float]:
     return seconds
 
 
-def measure_payout_notice(count: int, interval: float) -> list[float]:
+def measure_payout_notice(count: int, interval: int) -> list[float]:
     from accounts.models import User
     from wallets.models import Payout
     from wallets.services import payout_create
@@ -122,7 +123,7 @@ def main() -> None:
     parser.add_argument("--takeovers", type=int, default=3)
     parser.add_argument("--retry", type=float, default=5.0, help="SCHEDULER_LEADER_RETRY_SECONDS")
     parser.add_argument("--payouts", type=int, default=20)
-    parser.add_argument("--interval", type=float, default=30.0, help="SCHEDULE_PROCESS_PAYOUTS_SECONDS")
+    parser.add_argument("--interval", type=int, default=30, help="SCHEDULE_PROCESS_PAYOUTS_SECONDS")
     args = parser.parse_args()
 
     import django
