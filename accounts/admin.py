@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 
 from accounts.errors import LoginThrottled
 from accounts.models import AuditLogEntry, User
+from accounts.second_factor import admin_site_requires_verification
 from accounts.throttling import login_failure_record, login_throttle_check
 from accounts.views import client_ip
 from payments_platform.admin import ReadOnlyAdmin
@@ -40,6 +41,7 @@ class ThrottledAdminAuthenticationForm(AdminAuthenticationForm):
 
 
 admin.site.login_form = ThrottledAdminAuthenticationForm
+admin_site_requires_verification()
 
 
 @admin.register(User)

@@ -289,6 +289,21 @@ SCHEDULER_JOB_RUN_RETENTION_DAYS = env.int("SCHEDULER_JOB_RUN_RETENTION_DAYS", d
 # Where a failed "alert" job is recorded (an operator-visible event); called with audit-log keywords.
 SCHEDULER_ALERT_RECORDER = "accounts.services.audit_log_record"
 
+# --- Admin second factor (accounts/second_factor.py; docs/operations.md#admin) -------
+# Staff reach the admin only after a TOTP code (django-otp); sessions (the admin's only) end
+# after ADMIN_SESSION_IDLE_SECONDS without a request.
+INSTALLED_APPS += ["django_otp", "django_otp.plugins.otp_totp"]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "django_otp.middleware.OTPMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django_otp.middleware.OTPMiddleware") + 1, "accounts.second_factor.AdminSecondFactorMiddleware"
+)
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Payments Platform")
+SESSION_COOKIE_AGE = env.int("ADMIN_SESSION_IDLE_SECONDS", default=900)
+SESSION_SAVE_EVERY_REQUEST = True
+
 # --- Static files -----------------------------------------------------------------
 
 STATIC_URL = "static/"

@@ -10,6 +10,7 @@ from drf_spectacular.renderers import (
 )
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from accounts.second_factor import admin_otp_urls
 from payments_platform.errors import unknown_route
 from payments_platform.health import HealthView, ReadyView
 
@@ -35,6 +36,7 @@ urlpatterns = [
     path("health", HealthView.as_view(), name="health"),
     path("ready", ReadyView.as_view(), name="ready"),
     path("v1/", include(api_v1)),
+    path("admin/otp/", include(admin_otp_urls())),  # the admin's second factor: enrol and verify
     path("admin/", admin.site.urls),
     re_path(r"^v1(?:/.*)?$", unknown_route),
 ]

@@ -7,6 +7,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.tests.factories import UserFactory
+from accounts.tests.second_factor import force_login_verified
 from fraud.models import ListEntry, Review, Rule
 from fraud.services import assess, register_review_handler, review_open
 from payments_platform.api.errors import Conflict
@@ -15,7 +16,7 @@ from payments_platform.api.errors import Conflict
 @pytest.fixture
 def admin_client(db) -> Client:
     client = Client()
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    force_login_verified(client, UserFactory(is_staff=True, is_superuser=True))
     return client
 
 

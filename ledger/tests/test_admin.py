@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from accounts.models import AuditLogEntry
 from accounts.tests.factories import UserFactory
+from accounts.tests.second_factor import force_login_verified
 from ledger.models import Account, JournalEntry, Posting
 from ledger.services import credit, debit, post_entry
 
@@ -13,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def admin_client(client):
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    force_login_verified(client, UserFactory(is_staff=True, is_superuser=True))
     return client
 
 
@@ -94,7 +95,7 @@ def test_reverse_action_reports_an_entry_already_reversed(admin_client, transfer
 
 
 def test_reverse_action_is_refused_to_staff_without_permission(client, transfer):
-    client.force_login(UserFactory(is_staff=True))
+    force_login_verified(client, UserFactory(is_staff=True))
 
     client.post(
         reverse("admin:ledger_journalentry_changelist"),

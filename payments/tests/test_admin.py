@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.tests.factories import UserFactory
+from accounts.tests.second_factor import force_login_verified
 from payments.models import PaymentIntent
 from payments.tests.conftest import create_intent
 
@@ -13,7 +14,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def admin_client(client):
     admin = UserFactory(is_staff=True, is_superuser=True)
-    client.force_login(admin)
+    force_login_verified(client, admin)
     return client
 
 
