@@ -51,7 +51,9 @@ def _next_url(request) -> str:
 
 
 def _render(request, template: str, context: dict):
-    return render(request, template, {**admin.site.each_context(request), "next": _next_url(request), **context})
+    """An admin-styled page that lists none of the admin's apps: the session is not verified yet."""
+    base = {**admin.site.each_context(request), "available_apps": [], "is_nav_sidebar_enabled": False}
+    return render(request, template, {**base, "next": _next_url(request), **context})
 
 
 @never_cache

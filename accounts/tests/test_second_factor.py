@@ -169,3 +169,12 @@ def test_admin_otp_status_says_whether_a_device_is_confirmed(staff, device):
 def test_admin_otp_refuses_an_unknown_email(db):
     with pytest.raises(CommandError, match="No user with email"):
         call_command("admin_otp", "reset", "nobody@example.com", stdout=StringIO())
+
+
+def test_the_enrolment_page_lists_none_of_the_admins_models(client, staff):
+    client.force_login(staff)
+
+    page = client.get("/admin/otp/enrol/").content.decode()
+
+    assert "/admin/wallets/wallet/" not in page
+    assert "/admin/ledger/" not in page
