@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 WAIT_SECONDS = 120  # a deadlock guard for slow shared machines, not a performance bound
 
 
-def test_database_url() -> str:
+def current_database_url() -> str:
     """The URL of the database this test runs on (the test database), for child processes."""
     settings = connection.settings_dict
     host, port = settings["HOST"] or "127.0.0.1", settings["PORT"] or "5432"
@@ -27,7 +27,7 @@ def child_environment(**overrides: str) -> dict[str, str]:
     """Development settings on the test database, JSON logs, and no NATS (so no shared stream is touched)."""
     return {
         **os.environ,
-        "DATABASE_URL": test_database_url(),
+        "DATABASE_URL": current_database_url(),
         "DEBUG": "true",
         "HTTPS_ONLY": "false",
         "LOG_FORMAT": "json",
