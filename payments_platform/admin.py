@@ -2,6 +2,8 @@
 
 from django.contrib import admin
 
+from payments_platform.models import JobRun
+
 
 class _NoWrites:
     """No add, change or delete, for superusers too: the rows are a record."""
@@ -25,3 +27,13 @@ class ReadOnlyInline(_NoWrites, admin.TabularInline):
 
     extra = 0
     can_delete = False
+
+
+@admin.register(JobRun)
+class JobRunAdmin(ReadOnlyAdmin):
+    """The scheduler's record of each periodic job run (`manage.py run_scheduler`)."""
+
+    list_display = ["job", "started_at", "finished_at", "outcome"]
+    list_filter = ["outcome", "job"]
+    search_fields = ["job", "detail"]
+    date_hierarchy = "started_at"
