@@ -10,9 +10,8 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 # Unset DATABASE_URL / REDIS_URL / NATS_URL: `run` and `test` start embedded servers
 # (payments_platform/devstack.py, data in .data/; docs/foundation.md). Set: those are used.
 DEVSTACK := $(BIN)/python -m payments_platform.devstack
-.PHONY: serve clean-data
 
-.PHONY: run test install install-dev lint format check-migrations importlint security audit ci clean superuser chaos chaos-fast load
+.PHONY: run serve clean-data test install install-dev lint format check-migrations importlint security audit ci clean superuser chaos chaos-fast load
 
 $(UV):
 	$(PYTHON) -m venv $(VENV)
@@ -27,7 +26,10 @@ install-dev: $(UV)
 run: install
 	@$(DEVSTACK) run -- $(MAKE) --no-print-directory serve
 
-# What `run` runs once the servers are up; it only reads the environment (the URLs included).
+# What `run` runs once the servers are up; it only reads the environment (the URLs included):
+# migrate, collect static files (DEBUG off), then every process of the Procfile under honcho: the
+# API (gunicorn), the webhook worker, the event relay and the scheduler. One Ctrl-C stops them all;
+# when one exits, honcho stops the others and the run ends with its status (docs/operations.md#processes).
 serve:
 	@DEBUG=$${DEBUG:-true} HTTPS_ONLY=$${HTTPS_ONLY:-false} $(BIN)/python manage.py migrate --noinput
 	@# DEBUG on (the default here): WhiteNoise serves the apps' static files where they are, so the
@@ -35,9 +37,10 @@ serve:
 	@if [ "$${DEBUG:-true}" != true ]; then HTTPS_ONLY=$${HTTPS_ONLY:-false} \
 		$(BIN)/python manage.py collectstatic --noinput -v 0; fi
 	@echo "Serving on http://127.0.0.1:$(PORT)  (API: /v1/, docs: /v1/docs, admin: /admin/)"
+	@echo "Running: web (gunicorn), worker (webhooks), relay (NATS), scheduler (periodic jobs); Ctrl-C stops all"
 	@echo "Create an admin login with: make superuser   (in another terminal)"
-	DEBUG=$${DEBUG:-true} HTTPS_ONLY=$${HTTPS_ONLY:-false} $(BIN)/gunicorn payments_platform.wsgi:application \
-		--config gunicorn.conf.py --bind 0.0.0.0:$(PORT)
+	DEBUG=$${DEBUG:-true} HTTPS_ONLY=$${HTTPS_ONLY:-false} PATH="$(CURDIR)/$(BIN):$$PATH" \
+		$(BIN)/honcho start -f Procfile -p $(PORT)
 
 test: install-dev
 	$(BIN)/pytest

@@ -102,3 +102,16 @@ def other_client(other_user) -> APIClient:
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=bearer(other_user))
     return client
+
+
+@pytest.fixture
+def admin_client(admin_user):
+    """pytest-django's `admin_client`, signed in with both factors: the admin refuses a staff
+    session without a verified TOTP device (accounts/second_factor.py)."""
+    from django.test import Client
+
+    from accounts.tests.second_factor import force_login_verified
+
+    client = Client()
+    force_login_verified(client, admin_user)
+    return client

@@ -11,6 +11,7 @@ from rangefilter.filters import DateRangeFilter
 
 from accounts.errors import LoginThrottled
 from accounts.models import ApiKey, AuditLogEntry, User
+from accounts.second_factor import admin_site_requires_verification
 from accounts.throttling import login_failure_record, login_throttle_check
 from accounts.views import client_ip
 from payments_platform.admin import CSVExportMixin, ReadOnlyAdmin, ReadOnlyInline, admin_link, changelist_link
@@ -44,6 +45,7 @@ class ThrottledAdminAuthenticationForm(AdminAuthenticationForm):
 
 
 admin.site.login_form = ThrottledAdminAuthenticationForm
+admin_site_requires_verification()
 
 
 class ApiKeyInline(ReadOnlyInline):

@@ -18,6 +18,7 @@ from django.utils.html import format_html
 from rest_framework.throttling import BaseThrottle
 
 from payments_platform.api.ids import PublicIdField
+from payments_platform.models import JobRun
 
 
 class _NoWrites:
@@ -232,3 +233,13 @@ class ReadOnlyInline(_NoWrites, admin.TabularInline):
 
     extra = 0
     can_delete = False
+
+
+@admin.register(JobRun)
+class JobRunAdmin(ReadOnlyAdmin):
+    """The scheduler's record of each periodic job run (`manage.py run_scheduler`)."""
+
+    list_display = ["job", "started_at", "finished_at", "outcome"]
+    list_filter = ["outcome", "job"]
+    search_fields = ["job", "detail"]
+    date_hierarchy = "started_at"

@@ -43,3 +43,36 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} ({self.request_method} {self.request_path})"
+
+
+class JobRun(models.Model):
+    """One run of a periodic job by the scheduler (`manage.py run_scheduler`): when, how it ended.
+
+    Inserted as `running` when the job starts and finished in place; a row left `running`
+    with no `finished_at` is a run whose scheduler died mid-job. The last run per job is
+    `payments_platform.selectors.job_last_runs()`.
+    """
+
+    class Outcome(models.TextChoices):
+        RUNNING = "running"
+        SUCCEEDED = "succeeded"
+        FAILED = "failed"
+
+    job = models.CharField(max_length=100, db_index=True)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.RUNNING)
+    detail = models.TextField(blank=True, default="", help_text="The end of the command's output, or the error.")
+
+    class Meta:
+        indexes = [models.Index(fields=["job", "-started_at"], name="job_run_job_started")]
+
+    def __str__(self) -> str:
+        return f"{self.job} {self.started_at:%Y-%m-%d %H:%M:%S} {self.outcome}"
+
+    @property
+    def seconds(self) -> float | None:
+        """How long the run took, or None while it is running."""
+        if self.finished_at is None:
+            return None
+        return (self.finished_at - self.started_at).total_seconds()

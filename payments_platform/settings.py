@@ -227,6 +227,8 @@ MAX_AMOUNT = 99_999_999_999
 REFUND_FEE_POLICY = env.str("REFUND_FEE_POLICY", default="return")
 if REFUND_FEE_POLICY not in ("return", "retain"):
     raise environ.ImproperlyConfigured(f"REFUND_FEE_POLICY must be return or retain, not {REFUND_FEE_POLICY!r}.")
+# Seconds after its creation when a pending payout is due at the (simulated) bank.
+PAYOUT_DELAY_SECONDS = env.int("PAYOUT_DELAY_SECONDS", default=86400)
 
 # --- Webhooks ---------------------------------------------------------------------
 
@@ -300,6 +302,42 @@ DISPUTE_EVIDENCE_DAYS = env.int("DISPUTE_EVIDENCE_DAYS", default=7)
 CONNECTOR_NOTIFICATION_SECRETS = env.dict("CONNECTOR_NOTIFICATION_SECRETS", default={})
 CONNECTOR_NOTIFICATION_BASE_URL = env.str("CONNECTOR_NOTIFICATION_BASE_URL", default=f"http://127.0.0.1:{PORT}")
 PROCESSOR_NOTIFICATION_DELAY_SECONDS = env.float("PROCESSOR_NOTIFICATION_DELAY_SECONDS", default=2.0)
+# --- Scheduler (manage.py run_scheduler; docs/operations.md#scheduler) ---------------
+# Every periodic job, keyed by the management command it runs: "every" N seconds, or a
+# "cron" line (UTC); "args" for the command; "alert": a failure also writes an audit log
+# entry (`scheduler.job_failed`) for operators. A job whose command is not installed is
+# skipped with a warning. Adding a job is one line.
+SCHEDULER_JOBS = {
+    "process_payouts": {"every": env.int("SCHEDULE_PROCESS_PAYOUTS_SECONDS", default=30)},
+    "expire_payment_intents": {"every": env.int("SCHEDULE_EXPIRE_PAYMENT_INTENTS_SECONDS", default=3600)},
+    "sync_payment_attempts": {"every": env.int("SCHEDULE_SYNC_PAYMENT_ATTEMPTS_SECONDS", default=300)},
+    "send_processor_notifications": {"every": env.int("SCHEDULE_SEND_PROCESSOR_NOTIFICATIONS_SECONDS", default=5)},
+    "prune_events": {"every": env.int("SCHEDULE_PRUNE_EVENTS_SECONDS", default=86400)},
+    "prune_idempotency_keys": {"every": env.int("SCHEDULE_PRUNE_IDEMPOTENCY_KEYS_SECONDS", default=3600)},
+    "prune_job_runs": {"every": env.int("SCHEDULE_PRUNE_JOB_RUNS_SECONDS", default=86400)},
+    "reconcile_ledger": {"cron": env.str("SCHEDULE_RECONCILE_LEDGER_CRON", default="30 2 * * *"), "alert": True},
+}
+# A follower retries the leader lock this often; the leader checks its lock connection this often.
+SCHEDULER_LEADER_RETRY_SECONDS = env.float("SCHEDULER_LEADER_RETRY_SECONDS", default=5.0)
+SCHEDULER_LOCK_CHECK_SECONDS = env.float("SCHEDULER_LOCK_CHECK_SECONDS", default=5.0)
+SCHEDULER_JOB_RUN_RETENTION_DAYS = env.int("SCHEDULER_JOB_RUN_RETENTION_DAYS", default=30)
+# Where a failed "alert" job is recorded (an operator-visible event); called with audit-log keywords.
+SCHEDULER_ALERT_RECORDER = "accounts.services.audit_log_record"
+
+# --- Admin second factor (accounts/second_factor.py; docs/operations.md#admin) -------
+# Staff reach the admin only after a TOTP code (django-otp); sessions (the admin's only) end
+# after ADMIN_SESSION_IDLE_SECONDS without a request.
+INSTALLED_APPS += ["django_otp", "django_otp.plugins.otp_totp"]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "django_otp.middleware.OTPMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django_otp.middleware.OTPMiddleware") + 1, "accounts.second_factor.AdminSecondFactorMiddleware"
+)
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Payments Platform")
+SESSION_COOKIE_AGE = env.int("ADMIN_SESSION_IDLE_SECONDS", default=900)
+SESSION_SAVE_EVERY_REQUEST = True
 
 # --- Static files -----------------------------------------------------------------
 

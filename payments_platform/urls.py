@@ -10,6 +10,7 @@ from drf_spectacular.renderers import (
 )
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from accounts.second_factor import admin_otp_urls
 from payments_platform.admin import admin_go_urls
 from payments_platform.errors import unknown_route
 from payments_platform.health import HealthView, ReadyView
@@ -39,6 +40,7 @@ urlpatterns = [
     path("metrics", metrics_view, name="metrics"),  # Prometheus, behind METRICS_TOKEN (issue 20)
     path("v1/", include(api_v1)),
     *admin_go_urls,  # issue 15: /admin/go/<public id> -> that object's admin page (one link helper)
+    path("admin/otp/", include(admin_otp_urls())),  # the admin's second factor: enrol and verify
     path("admin/", admin.site.urls),
     # The simulator connector's hosted 3-D Secure page (HTML, outside the API): payments/simulator_3ds.py
     path("simulator/3ds/", include("payments.simulator_3ds")),

@@ -731,8 +731,11 @@ def transfer_reverse(*, transfer: Transfer, actor, reason: str = "", request_id:
 
 # --- Payouts -----------------------------------------------------------------------
 
-# How long the simulated bank takes: `process_payouts` settles a payout once this has passed.
-PAYOUT_ARRIVAL_DELAY = timedelta(days=1)
+
+def payout_arrival_delay() -> timedelta:
+    """PAYOUT_DELAY_SECONDS (default 86400): how long the simulated bank takes; `process_payouts`
+    (run by the scheduler) settles a pending payout once its `arrival_date` has passed."""
+    return timedelta(seconds=getattr(settings, "PAYOUT_DELAY_SECONDS", 86400))
 
 
 def payout_create(
@@ -877,7 +880,7 @@ def _payout_write(
             metadata=metadata or {},
             outcome=assessment.as_outcome(),
             held_for_review=held,
-            arrival_date=entry.created + PAYOUT_ARRIVAL_DELAY,
+            arrival_date=entry.created + payout_arrival_delay(),
             entry=entry,
             created=entry.created,
         )

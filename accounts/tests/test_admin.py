@@ -5,6 +5,7 @@ import pytest
 from accounts.models import AuditLogEntry, User
 from accounts.services import audit_log_record
 from accounts.tests.factories import UserFactory
+from accounts.tests.second_factor import force_login_verified
 
 pytestmark = pytest.mark.django_db
 
@@ -12,7 +13,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def admin_client(client):
     admin = User.objects.create_superuser(email="admin@example.com", password="admin-password-1")
-    client.force_login(admin)
+    force_login_verified(client, admin)
     return client
 
 

@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
+from accounts.tests.second_factor import force_login_verified
 from fraud.assessment import RiskContext
 from fraud.tests.support import fresh_fraud_state
 
@@ -18,7 +19,7 @@ def _fresh_fraud_state(settings):
 
 @pytest.fixture
 def admin_client(client, db):
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    force_login_verified(client, UserFactory(is_staff=True, is_superuser=True))
     return client
 
 

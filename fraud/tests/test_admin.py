@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from accounts.models import AuditLogEntry
 from accounts.tests.factories import UserFactory
+from accounts.tests.second_factor import force_login_verified
 from fraud.models import ListEntry, Review, Rule
 from fraud.services import assess, register_review_handler, review_open
 from payments_platform.api.errors import Conflict
@@ -16,7 +17,7 @@ from payments_platform.api.errors import Conflict
 @pytest.fixture
 def admin_client(db) -> Client:
     client = Client()
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    force_login_verified(client, UserFactory(is_staff=True, is_superuser=True))
     return client
 
 
@@ -92,7 +93,7 @@ def test_the_approve_action_closes_the_review_through_the_handler(admin_client, 
 def test_the_reject_action_is_offered_to_staff_with_the_change_permission_only(db, user):
     staff = UserFactory(is_staff=True)
     client = Client()
-    client.force_login(staff)
+    force_login_verified(client, staff)
     model_admin = site._registry[Review]
     request = type("Request", (), {"user": staff})()
     assert model_admin.has_close_permission(request) is False
@@ -205,7 +206,7 @@ def test_the_bulk_action_on_a_closed_review_gives_the_reason_instead_of_a_count(
 
 def test_deciding_is_refused_inside_the_admin_to_staff_without_the_permission(open_review):
     client = Client()
-    client.force_login(UserFactory(is_staff=True))
+    force_login_verified(client, UserFactory(is_staff=True))
 
     response = client.post(reverse("admin:fraud_review_decide", args=[open_review.pk, "approve"]), {"confirm": "yes"})
 

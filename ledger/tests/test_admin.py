@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from accounts.models import AuditLogEntry
 from accounts.tests.factories import UserFactory
+from accounts.tests.second_factor import force_login_verified
 from ledger.models import Account, JournalEntry, Posting
 from ledger.services import credit, debit, post_entry, system_account
 
@@ -13,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def admin_client(client):
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    force_login_verified(client, UserFactory(is_staff=True, is_superuser=True))
     return client
 
 
@@ -116,7 +117,7 @@ def test_reverse_action_refuses_an_entry_on_a_wallet_account_and_says_why(admin_
 
 
 def test_reverse_action_is_refused_to_staff_without_permission(client, transfer):
-    client.force_login(UserFactory(is_staff=True))
+    force_login_verified(client, UserFactory(is_staff=True))
 
     client.post(
         reverse("admin:ledger_journalentry_changelist"),
@@ -127,7 +128,7 @@ def test_reverse_action_is_refused_to_staff_without_permission(client, transfer)
 
 
 def test_a_page_refused_to_staff_renders_inside_the_admin_with_a_reason(client):
-    client.force_login(UserFactory(is_staff=True))
+    force_login_verified(client, UserFactory(is_staff=True))
 
     response = client.get(reverse("admin:ledger_account_changelist"))
 

@@ -9,6 +9,7 @@ from django.http import StreamingHttpResponse
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
+from accounts.tests.second_factor import force_login_verified
 from ledger.models import JournalEntry, Posting
 from ledger.selectors import account_period_statement
 from ledger.services import credit, debit, post_entry
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def admin_client(client):
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    force_login_verified(client, UserFactory(is_staff=True, is_superuser=True))
     return client
 
 

@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from accounts.models import AuditLogEntry
 from accounts.tests.factories import UserFactory
+from accounts.tests.second_factor import force_login_verified
 from payments.models import PaymentIntent, Refund
 from payments.tests.conftest import create_intent
 
@@ -14,7 +15,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def admin_client(client):
     admin = UserFactory(is_staff=True, is_superuser=True)
-    client.force_login(admin)
+    force_login_verified(client, admin)
     return client
 
 
@@ -81,7 +82,7 @@ def paid(user, wallet, visa):
 
 @pytest.fixture
 def operator_client(client):
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    force_login_verified(client, UserFactory(is_staff=True, is_superuser=True))
     return client
 
 

@@ -19,6 +19,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
+from accounts.tests.second_factor import force_login_verified
 from ledger.selectors import trial_balance_as_of
 from payments.services import payment_intent_create, refund_create
 from payments.tests.factories import payment_method
@@ -80,7 +81,7 @@ def test_the_trial_balance_after_the_story_reads_as_an_accountant_would_write_it
 
 
 def test_the_trial_balance_page_shows_the_story_in_dollars_with_totals_that_balance(story, client):
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    force_login_verified(client, UserFactory(is_staff=True, is_superuser=True))
     tomorrow = (timezone.localdate() + dt.timedelta(days=1)).isoformat()
 
     page = client.get("/admin/ledger/account/trial-balance/", {"currency": "usd", "as_of": tomorrow}).content.decode()

@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
+from accounts.tests.second_factor import current_code
 from fraud.models import Review
 from fraud.tests.factories import RuleFactory
 from fraud.tests.support import fresh_fraud_state
@@ -89,12 +91,15 @@ def books(db):
 
 @pytest.fixture
 def page(browser, live_server, db):
-    UserFactory(email="finance@example.com", is_staff=True, is_superuser=True)
+    operator = UserFactory(email="finance@example.com", is_staff=True, is_superuser=True)
+    device = TOTPDevice.objects.create(user=operator, name="phone", confirmed=True)
     context = browser.new_context(viewport={"width": 1400, "height": 900}, accept_downloads=True)
     tab = context.new_page()
     tab.goto(f"{live_server.url}/admin/login/")
     tab.fill("#id_username", "finance@example.com")
     tab.fill("#id_password", DEFAULT_PASSWORD)
+    tab.click("input[type=submit]")
+    tab.fill("#id_token", current_code(device))  # the admin's second factor (accounts/second_factor.py)
     tab.click("input[type=submit]")
     tab.wait_for_selector("#overview")
     tab.base = live_server.url

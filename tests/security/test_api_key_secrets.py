@@ -10,6 +10,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import User
 from accounts.tests.factories import UserFactory
+from accounts.tests.second_factor import force_login_verified
 from conftest import client_for
 from tests.security.test_secrets_hygiene import admin_pages_text, leaks, log_text  # noqa: F401 - a fixture
 from webhooks.models import Event
@@ -90,7 +91,7 @@ def test_no_api_key_secret_is_in_a_dump_of_the_database_or_the_logs_or_another_r
 def test_no_api_key_secret_is_in_the_events_or_the_admin(client):
     owner = UserFactory()
     secrets, _, _ = send_keys_through_every_path(owner)
-    client.force_login(User.objects.create_superuser(email="ops@example.com", password="ops-password-0"))
+    force_login_verified(client, User.objects.create_superuser(email="ops@example.com", password="ops-password-0"))
 
     admin_text = admin_pages_text(client) + client.get(f"/admin/accounts/user/{owner.pk}/change/").content.decode()
     events = json.dumps(list(Event.objects.values()), default=str)

@@ -19,6 +19,7 @@ from django.urls import NoReverseMatch, reverse
 from rest_framework.test import APIClient
 
 from accounts.models import User
+from accounts.tests.second_factor import force_login_verified
 from conftest import bearer
 from webhooks.models import Event
 
@@ -214,7 +215,7 @@ def test_no_secret_appears_in_events(journey):
 
 def test_no_secret_appears_in_admin_pages(journey, client):
     j, _ = journey
-    client.force_login(User.objects.create_superuser(email="ops@example.com", password="ops-password-0"))
+    force_login_verified(client, User.objects.create_superuser(email="ops@example.com", password="ops-password-0"))
 
     text = admin_pages_text(client)
 

@@ -154,3 +154,23 @@ def test_concurrent_processors_settle_each_payout_exactly_once():
     assert not Payout.objects.filter(status="pending").exists()
     assert system_account(purpose="payouts_in_transit", currency="usd").balance == 0
     assert [available_balance(wallet) for wallet in wallets] == [10_000 - 200] * 4
+
+
+@pytest.mark.django_db
+def test_a_payout_is_due_payout_delay_seconds_after_it_was_created(wallet, settings):
+    settings.PAYOUT_DELAY_SECONDS = 90
+
+    payout = make_payout(wallet)
+
+    assert payout.arrival_date - payout.created == timedelta(seconds=90)
+
+
+@pytest.mark.django_db
+def test_a_payout_with_zero_delay_is_settled_by_the_next_run_without_all(wallet, settings):
+    settings.PAYOUT_DELAY_SECONDS = 0
+    payout = make_payout(wallet)
+
+    process()
+
+    payout.refresh_from_db()
+    assert payout.status == "paid"

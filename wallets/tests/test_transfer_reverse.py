@@ -6,6 +6,7 @@ from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts.models import AuditLogEntry
 from accounts.tests.factories import UserFactory
+from accounts.tests.second_factor import force_login_verified
 from ledger.errors import InsufficientFunds
 from ledger.models import JournalEntry
 from payments_platform.api.errors import Conflict
@@ -31,7 +32,7 @@ def transfer(wallet, other_wallet) -> Transfer:
 
 @pytest.fixture
 def admin_client(client, operator):
-    client.force_login(operator)
+    force_login_verified(client, operator)
     return client
 
 
@@ -159,7 +160,7 @@ def test_reverse_page_of_a_reversed_transfer_says_why_it_cannot(admin_client, tr
 
 def test_reverse_page_is_refused_inside_the_admin_to_staff_without_permission(client, transfer):
     staff = UserFactory(is_staff=True)
-    client.force_login(staff)
+    force_login_verified(client, staff)
 
     response = client.post(f"/admin/wallets/transfer/{transfer.pk}/reverse/", {"confirm": "yes"})
 

@@ -4,6 +4,7 @@ import pytest
 from django.test import Client
 
 from accounts.tests.factories import UserFactory
+from accounts.tests.second_factor import force_login_verified
 from webhooks.models import WebhookDelivery
 from webhooks.tests.factories import WebhookDeliveryFactory
 
@@ -13,7 +14,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def admin_client() -> Client:
     client = Client()
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    force_login_verified(client, UserFactory(is_staff=True, is_superuser=True))
     return client
 
 

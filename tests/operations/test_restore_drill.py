@@ -1,0 +1,61 @@
+"""scripts/restore_drill.sh: dump, restore into a fresh database, reconcile the restored books, drop the copy.
+
+Transactional: pg_dump only sees committed rows.
+"""
+
+import subprocess
+
+import psycopg
+import pytest
+
+from ledger.models import Account
+from tests.operations.processes import ROOT, child_environment, current_database_url
+from wallets.services import transfer_create
+from wallets.tests.factories import WalletFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+DRILL_DATABASE = "test_pp_restore_drill"
+
+
+@pytest.fixture
+def books(user, other_user):
+    sender = WalletFactory(user=user, currency="usd", balance=10_000)
+    recipient = WalletFactory(user=other_user, currency="usd")
+    transfer_create(user=user, source_wallet=sender.public_id, destination_wallet=recipient.public_id, amount=2_500)
+    return sender
+
+
+def drill() -> subprocess.CompletedProcess:
+    env = child_environment(DRILL_DATABASE=f"{DRILL_DATABASE}_{current_database_url().rsplit('/', 1)[1]}")
+    return subprocess.run(
+        [str(ROOT / "scripts/restore_drill.sh")], env=env, capture_output=True, text=True, timeout=600, check=False
+    )
+
+
+def drill_database_exists() -> bool:
+    server = current_database_url().rsplit("/", 1)[0]
+    with psycopg.connect(f"{server}/postgres") as conn:
+        return conn.execute("SELECT 1 FROM pg_database WHERE datname LIKE %s", [f"{DRILL_DATABASE}%"]).fetchone()
+
+
+def test_the_drill_restores_the_books_reconciles_them_and_drops_the_copy(books):
+    result = drill()
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "restore drill passed" in result.stdout
+    assert "Ledger is consistent." in result.stdout
+    [source] = [line for line in result.stdout.splitlines() if line.startswith("source:")]
+    [restored] = [line for line in result.stdout.splitlines() if line.startswith("restored:")]
+    assert source.removeprefix("source:").strip() == restored.removeprefix("restored:").strip()
+    assert not drill_database_exists()
+
+
+def test_the_drill_fails_when_the_restored_books_do_not_reconcile(books):
+    Account.objects.filter(pk=books.available_account_id).update(balance=1)
+
+    result = drill()
+
+    assert result.returncode == 1
+    assert "reconcile_ledger found discrepancies in the restored copy" in result.stderr
+    assert not drill_database_exists()

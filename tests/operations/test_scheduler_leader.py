@@ -1,0 +1,75 @@
+"""Two real `run_scheduler` processes on one database: one leads, and the other takes over after a kill -9.
+
+Transactional: the schedulers are other processes and only see committed rows; they are
+killed before the test database is flushed.
+"""
+
+import signal
+
+import pytest
+
+from payments_platform.models import JobRun
+from tests.operations.processes import Process, child_environment
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def scheduler_environment() -> dict[str, str]:
+    return child_environment(SCHEDULER_LEADER_RETRY_SECONDS="0.5", SCHEDULER_LOCK_CHECK_SECONDS="0.5")
+
+
+def test_a_second_scheduler_follows_while_the_first_leads():
+    first = Process.manage("run_scheduler", env=scheduler_environment())
+    second = None
+    try:
+        first.wait_for('"scheduler_leading"')
+        second = Process.manage("run_scheduler", env=scheduler_environment())
+        second.wait_for('"scheduler_following"')
+        first.wait_for('"job": "prune_job_runs"')  # the leader runs its jobs meanwhile
+
+        assert '"scheduler_leading"' not in second.output()
+        assert '"scheduled_job_started"' not in second.output()
+    finally:
+        first.stop()
+        if second:
+            second.stop()
+
+
+def test_the_follower_takes_over_when_the_leader_is_killed_with_sigkill():
+    leader = Process.manage("run_scheduler", env=scheduler_environment())
+    follower = None
+    try:
+        leader.wait_for('"scheduler_leading"')
+        follower = Process.manage("run_scheduler", env=scheduler_environment())
+        follower.wait_for('"scheduler_following"')
+        runs_before = JobRun.objects.filter(job="prune_job_runs").count()
+
+        leader.signal_group(signal.SIGKILL)
+        leader.wait()
+        follower.wait_for('"scheduler_leading"')
+        follower.wait_for('"scheduled_job_succeeded"')
+
+        assert JobRun.objects.filter(job="prune_job_runs").count() > runs_before
+    finally:
+        leader.stop()
+        if follower:
+            follower.stop()
+
+
+def test_a_scheduler_stops_on_sigterm_and_releases_the_lock_to_the_next():
+    first = Process.manage("run_scheduler", env=scheduler_environment())
+    second = None
+    try:
+        first.wait_for('"scheduler_leading"')
+        second = Process.manage("run_scheduler", env=scheduler_environment())
+        second.wait_for('"scheduler_following"')
+
+        first.signal_group(signal.SIGTERM)
+
+        assert first.wait() == 0
+        assert "Scheduler stopped." in first.output()
+        second.wait_for('"scheduler_leading"')
+    finally:
+        first.stop()
+        if second:
+            second.stop()
