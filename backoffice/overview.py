@@ -1,5 +1,5 @@
 """The admin overview: today's and this week's volumes per currency, open reviews, the webhook
-backlog and relay lag, and the last `reconcile_ledger` run. Read-only; a handful of aggregate
+backlog and relay lag, the last `reconcile_ledger` run and the last run of each scheduled job. Read-only; a handful of aggregate
 queries (each on an indexed or small range), so the admin index stays fast.
 
 Days and weeks are calendar days in `TIME_ZONE`; a week starts on Monday.
@@ -16,6 +16,7 @@ from fraud.models import Review
 from ledger.models import ReconciliationRun
 from payments.models import PaymentIntent, Refund
 from payments_platform.money import exponent, format_amount
+from payments_platform.selectors import job_last_runs
 from wallets.models import Payout, Transfer
 from webhooks.selectors import delivery_backlog, relay_lag
 
@@ -106,4 +107,5 @@ def overview() -> dict:
         "backlog": delivery_backlog(),
         "relay": relay_lag(),
         "last_reconciliation": last_run,
+        "jobs": sorted(job_last_runs().values(), key=lambda run: run.job),
     }

@@ -311,7 +311,10 @@ SCHEDULER_JOBS = {
     "process_payouts": {"every": env.int("SCHEDULE_PROCESS_PAYOUTS_SECONDS", default=30)},
     "expire_payment_intents": {"every": env.int("SCHEDULE_EXPIRE_PAYMENT_INTENTS_SECONDS", default=3600)},
     "sync_payment_attempts": {"every": env.int("SCHEDULE_SYNC_PAYMENT_ATTEMPTS_SECONDS", default=300)},
-    "send_processor_notifications": {"every": env.int("SCHEDULE_SEND_PROCESSOR_NOTIFICATIONS_SECONDS", default=5)},
+    "send_processor_notifications": {
+        "every": env.int("SCHEDULE_SEND_PROCESSOR_NOTIFICATIONS_SECONDS", default=5),
+        "args": ["--once"],
+    },
     "prune_events": {"every": env.int("SCHEDULE_PRUNE_EVENTS_SECONDS", default=86400)},
     "prune_idempotency_keys": {"every": env.int("SCHEDULE_PRUNE_IDEMPOTENCY_KEYS_SECONDS", default=3600)},
     "prune_job_runs": {"every": env.int("SCHEDULE_PRUNE_JOB_RUNS_SECONDS", default=86400)},

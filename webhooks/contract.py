@@ -51,8 +51,10 @@ def _strict(schema: dict) -> dict:
     return schema
 
 
-def _object_schema(declaration: dict, components: dict) -> tuple[dict, dict]:
-    """(the schema of `data.object`, the components it needs, by name)."""
+def _object_schema(declaration: dict, components: dict, *, narrow_status: bool = True) -> tuple[dict, dict]:
+    """(the schema of `data.object`, the components it needs, by name). `narrow_status`: the
+    object's `status` is pinned to the event's (the published JSON Schemas); the OpenAPI copy says
+    it in words instead, because client generators cannot combine an enum with a `const`."""
     target = declaration["object"]
     if isinstance(target, dict):
         object_schema, needed = copy.deepcopy(target), {}
@@ -62,7 +64,10 @@ def _object_schema(declaration: dict, components: dict) -> tuple[dict, dict]:
             raise LookupError(f"{component} is not in the OpenAPI document: is it the response of an API view?")
         object_schema, needed = {"$ref": _COMPONENTS + component}, _referenced(component, components)
     if declaration.get("status"):
-        object_schema = {"allOf": [object_schema, {"properties": {"status": {"const": declaration["status"]}}}]}
+        if narrow_status:
+            object_schema = {"allOf": [object_schema, {"properties": {"status": {"const": declaration["status"]}}}]}
+        else:
+            object_schema = {"allOf": [object_schema], "description": f"Its status is {declaration['status']}."}
     return object_schema, needed
 
 
@@ -157,7 +162,7 @@ def openapi_event_components(result, generator, request, public):
     """drf-spectacular postprocessing hook: each event's schema as component `Event.<type>`."""
     components = result.setdefault("components", {}).setdefault("schemas", {})
     for event_type, declaration in declared_event_types().items():
-        object_schema, needed = _object_schema(declaration, components)
+        object_schema, needed = _object_schema(declaration, components, narrow_status=False)
         components[f"Event.{event_type}"] = _envelope(event_type, declaration, object_schema)
         for name, schema in needed.items():
             components.setdefault(name, schema)

@@ -57,3 +57,25 @@ def test_overview_counts_open_reviews(admin_client, payment_context):
 
 def test_overview_is_not_computed_for_the_login_page(client):
     assert 'id="overview"' not in client.get("/admin/login/").content.decode()
+
+
+def test_overview_shows_the_last_run_of_each_scheduled_job_and_its_outcome(admin_client):
+    from django.utils import timezone
+
+    from payments_platform.models import JobRun
+
+    now = timezone.now()
+    JobRun.objects.create(job="process_payouts", started_at=now, finished_at=now, outcome="succeeded")
+    JobRun.objects.create(job="reconcile_ledger", started_at=now, finished_at=now, outcome="failed", detail="drift")
+
+    page = admin_client.get("/admin/").content.decode()
+    jobs = page[page.index('id="overview-jobs"') :]
+
+    assert "process_payouts" in jobs and "succeeded" in jobs
+    assert "reconcile_ledger" in jobs and "failed" in jobs
+
+
+def test_overview_says_when_no_scheduled_job_has_run(admin_client):
+    page = admin_client.get("/admin/").content.decode()
+
+    assert "No job has run yet" in page

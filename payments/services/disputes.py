@@ -23,6 +23,7 @@ from payments.serializers_disputes import EVIDENCE_FIELDS, EVIDENCE_MAX_CHARACTE
 from payments.services.dispute_postings import dispute_fee, reinstatement_post, withdrawal_post
 from payments_platform.api.errors import ParameterInvalid
 from payments_platform.api.ids import new_public_id
+from payments_platform.observability import metrics
 from wallets.services import wallet_owed_account
 from webhooks.services import event_record
 
@@ -40,6 +41,8 @@ def _record(dispute: Dispute, event_type: str, request_id: str = "") -> None:
     event_record(
         user=dispute.user, event_type=event_type, data_object=dispute_representation(dispute), request_id=request_id
     )
+    if event_type in ("dispute.created", "dispute.closed"):  # GET /metrics: opened, and how they ended
+        metrics.dispute_counted(status=dispute.status)
 
 
 def _intent_for_charge(*, connector: str, charge_reference: str) -> PaymentIntent | None:

@@ -53,3 +53,19 @@ def test_a_succeeded_payment_intent_is_counted_by_status_and_connector(
 
     assert confirmed["status"] == "succeeded"
     assert REGISTRY.get_sample_value("payments_payment_intents_total", labels) == before + 1
+
+
+@pytest.mark.django_db
+def test_an_opened_dispute_is_counted_by_its_status(
+    auth_client, api_client, user, wallet, django_capture_on_commit_callbacks
+):
+    from payments.tests.disputes_support import open_dispute, paid_intent
+
+    before = REGISTRY.get_sample_value("payments_disputes_total", {"status": "needs_response"}) or 0.0
+    intent = paid_intent(auth_client, user, wallet)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        dispute = open_dispute(api_client, intent)
+
+    assert dispute.status == "needs_response"
+    assert REGISTRY.get_sample_value("payments_disputes_total", {"status": "needs_response"}) == before + 1

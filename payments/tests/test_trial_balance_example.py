@@ -87,7 +87,7 @@ def test_the_trial_balance_page_shows_the_story_in_dollars_with_totals_that_bala
     page = client.get("/admin/ledger/account/trial-balance/", {"currency": "usd", "as_of": tomorrow}).content.decode()
 
     assert "Balanced:" in page
-    for figure in ("100.00 USD", "90.00 USD", "66.80 USD", "3.20 USD", "193.20 USD"):
+    for figure in ("100.00 USD", "90.00 USD", "67.12 USD", "3.20 USD", "193.52 USD"):
         assert figure in page
     assert f"/admin/ledger/account/{story[0].available_account_id}/statement/" in page
 

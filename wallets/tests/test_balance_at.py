@@ -62,9 +62,9 @@ def test_the_balance_at_each_moment_equals_what_the_wallet_showed_then(user, oth
         client = client_for(user)
         for name, (at, balance) in shown.items():
             read = balance_at(client, wallet, at)
-            assert {key: read[key] for key in ("available", "pending")} == balance, name
+            assert {key: read[key] for key in ("available", "pending", "owed")} == balance, name
             assert read["object"] == "balance" and read["at"] == at and read["owed"] == 0
-    assert [balance for _, balance in shown.values()] == [
+    assert [{key: balance[key] for key in ("available", "pending")} for _, balance in shown.values()] == [
         {"available": 10_000, "pending": 0},
         {"available": 7_500, "pending": 0},
         {"available": 6_500, "pending": 1_000},
