@@ -1,6 +1,7 @@
 """The admin overview: today's and this week's volumes per currency, open reviews, the webhook
-backlog and relay lag, the last `reconcile_ledger` run and the last run of each scheduled job. Read-only; a handful of aggregate
-queries (each on an indexed or small range), so the admin index stays fast.
+backlog and relay lag, the last `reconcile_ledger` run and the last run of each scheduled job.
+Read-only; a handful of aggregate queries (each on an indexed or small range), so the admin index
+stays fast.
 
 Days and weeks are calendar days in `TIME_ZONE`; a week starts on Monday.
 """
