@@ -3,12 +3,14 @@
 Transactional: pg_dump only sees committed rows.
 """
 
+import os
 import subprocess
 
 import psycopg
 import pytest
 
 from ledger.models import Account
+from payments_platform import devstack
 from tests.operations.processes import ROOT, child_environment, current_database_url
 from wallets.services import transfer_create
 from wallets.tests.factories import WalletFactory
@@ -28,6 +30,9 @@ def books(user, other_user):
 
 def drill() -> subprocess.CompletedProcess:
     env = child_environment(DRILL_DATABASE=f"{DRILL_DATABASE}_{current_database_url().rsplit('/', 1)[1]}")
+    # PostgreSQL 18's client tools first: they dump and restore any older server too (the machine's
+    # pg_dump refuses a newer one, such as the embedded server of `make test`).
+    env["PATH"] = f"{devstack.postgres_bin('pg_dump').parent}{os.pathsep}{env.get('PATH', '')}"
     return subprocess.run(
         [str(ROOT / "scripts/restore_drill.sh")], env=env, capture_output=True, text=True, timeout=600, check=False
     )

@@ -12,6 +12,7 @@ from accounts.models import User
 from accounts.tests.factories import UserFactory
 from accounts.tests.second_factor import force_login_verified
 from conftest import client_for
+from payments_platform import devstack
 from tests.security.test_secrets_hygiene import admin_pages_text, leaks, log_text  # noqa: F401 - a fixture
 from webhooks.models import Event
 
@@ -61,7 +62,7 @@ def test_no_api_key_secret_is_in_a_dump_of_the_database_or_the_logs_or_another_r
 
     dump = subprocess.run(
         [
-            "pg_dump",
+            str(devstack.postgres_bin("pg_dump")),  # PostgreSQL 18's: it dumps any older server too
             "--data-only",
             "-h",
             settings_dict["HOST"] or "127.0.0.1",
