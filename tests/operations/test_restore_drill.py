@@ -8,6 +8,7 @@ import subprocess
 
 import psycopg
 import pytest
+from django.db import connection
 
 from ledger.models import Account
 from payments_platform import devstack
@@ -30,9 +31,12 @@ def books(user, other_user):
 
 def drill() -> subprocess.CompletedProcess:
     env = child_environment(DRILL_DATABASE=f"{DRILL_DATABASE}_{current_database_url().rsplit('/', 1)[1]}")
-    # PostgreSQL 18's client tools first: they dump and restore any older server too (the machine's
-    # pg_dump refuses a newer one, such as the embedded server of `make test`).
-    env["PATH"] = f"{devstack.postgres_bin('pg_dump').parent}{os.pathsep}{env.get('PATH', '')}"
+    # Against the embedded PostgreSQL 18 of `make test`, its own client tools: an older pg_dump
+    # refuses a newer server. Against an older server, the tools on PATH (pg_restore 18 writes
+    # settings, such as transaction_timeout, that an older server rejects).
+    connection.ensure_connection()
+    if connection.pg_version >= 180000:
+        env["PATH"] = f"{devstack.postgres_bin('pg_dump').parent}{os.pathsep}{env.get('PATH', '')}"
     return subprocess.run(
         [str(ROOT / "scripts/restore_drill.sh")], env=env, capture_output=True, text=True, timeout=600, check=False
     )
