@@ -3,14 +3,12 @@
 import io
 import logging
 import re
-import subprocess
 
 import pytest
-from django.db import connection
 
 from payments.models import PaymentMethod, SimulatorVaultCard
 from payments.tests.factories import CARDS, EXP_YEAR
-from payments_platform import devstack
+from tests.security.dump import database_dump
 
 pytestmark = pytest.mark.django_db
 
@@ -165,24 +163,7 @@ def test_no_card_number_or_cvc_is_in_the_database_dump_or_the_logs(auth_client):
         tokenize(auth_client, number="4000000000000002", cvc="79x")
     finally:
         root.removeHandler(handler)
-    settings_dict = connection.settings_dict
-    dump = subprocess.run(
-        [
-            str(devstack.postgres_bin("pg_dump")),  # PostgreSQL 18's: it dumps any older server too
-            "--data-only",
-            "-h",
-            settings_dict["HOST"] or "127.0.0.1",
-            "-p",
-            str(settings_dict["PORT"] or 5432),
-            "-U",
-            settings_dict["USER"],
-            settings_dict["NAME"],
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    ).stdout
+    dump = database_dump()
     logs = stream.getvalue()
     assert "payment_method_created" in logs and "tok_sim_" in dump  # the dump and logs are real
     for number in [*CARDS.values(), "4242424242424241"]:

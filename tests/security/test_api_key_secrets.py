@@ -2,17 +2,15 @@
 the audit log, the admin, or any response but the one that created them."""
 
 import json
-import subprocess
 
 import pytest
-from django.db import connection
 from rest_framework.test import APIClient
 
 from accounts.models import User
 from accounts.tests.factories import UserFactory
 from accounts.tests.second_factor import force_login_verified
 from conftest import client_for
-from payments_platform import devstack
+from tests.security.dump import database_dump
 from tests.security.test_secrets_hygiene import admin_pages_text, leaks, log_text  # noqa: F401 - a fixture
 from webhooks.models import Event
 
@@ -58,25 +56,8 @@ def test_no_api_key_secret_is_in_a_dump_of_the_database_or_the_logs_or_another_r
     """Transactional, so that every row is committed and `pg_dump` (another connection) sees it."""
     owner = UserFactory()
     secrets, allowed, others = send_keys_through_every_path(owner)
-    settings_dict = connection.settings_dict
 
-    dump = subprocess.run(
-        [
-            str(devstack.postgres_bin("pg_dump")),  # PostgreSQL 18's: it dumps any older server too
-            "--data-only",
-            "-h",
-            settings_dict["HOST"] or "127.0.0.1",
-            "-p",
-            str(settings_dict["PORT"] or 5432),
-            "-U",
-            settings_dict["USER"],
-            settings_dict["NAME"],
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-        env={"PGPASSWORD": settings_dict["PASSWORD"] or "", "PATH": "/usr/bin:/bin"},
-    ).stdout
+    dump = database_dump()
 
     assert "COPY public.accounts_apikey" in dump and "api_key.rolled" in dump  # the dump holds the keys
     assert [r.status_code for r in others] == [200, 403, 403, 401, 200, 200, 200, 200, 401, 201]
