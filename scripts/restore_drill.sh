@@ -18,12 +18,13 @@ DRILL_DB="${DRILL_DATABASE:-${source_db}_restore_drill_$(date +%Y%m%d%H%M%S)}"
 DRILL_URL="$server_url/$DRILL_DB"
 WORK="$(mktemp -d)"
 DUMP="$WORK/$source_db.dump"
+created=0  # the copy is dropped only if this run created it: never a database that was there before
 
 now() { date +%s.%N; }
 elapsed() { printf '%.2f' "$(echo "$(now) - $1" | bc)"; }
 cleanup() {
     rm -rf "$WORK"
-    if [[ "${KEEP_DRILL_DATABASE:-0}" != "1" ]]; then
+    if [[ "$created" == "1" && "${KEEP_DRILL_DATABASE:-0}" != "1" ]]; then
         psql "$server_url/postgres" -q -v ON_ERROR_STOP=1 -c "DROP DATABASE IF EXISTS \"$DRILL_DB\"" > /dev/null
         echo "dropped $DRILL_DB"
     fi
@@ -36,6 +37,7 @@ echo "dump of $source_db: $(du -h "$DUMP" | cut -f1) in $(elapsed "$start") s"
 
 start=$(now)
 psql "$server_url/postgres" -q -v ON_ERROR_STOP=1 -c "CREATE DATABASE \"$DRILL_DB\"" > /dev/null
+created=1
 pg_restore --no-owner --no-privileges --exit-on-error --dbname "$DRILL_URL" "$DUMP"
 echo "restore into $DRILL_DB: $(elapsed "$start") s"
 

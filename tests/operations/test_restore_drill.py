@@ -5,6 +5,7 @@ Transactional: pg_dump only sees committed rows.
 
 import os
 import subprocess
+import uuid
 
 import psycopg
 import pytest
@@ -18,7 +19,13 @@ from wallets.tests.factories import WalletFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-DRILL_DATABASE = "test_pp_restore_drill"
+DRILL_DATABASE_PREFIX = "test_pp_restore_drill"
+
+
+@pytest.fixture
+def drill_database():
+    """A name no other run uses, so a copy left on a shared server by a killed run cannot collide."""
+    return f"{DRILL_DATABASE_PREFIX}_{uuid.uuid4().hex[:12]}"
 
 
 @pytest.fixture
@@ -29,8 +36,8 @@ def books(user, other_user):
     return sender
 
 
-def drill() -> subprocess.CompletedProcess:
-    env = child_environment(DRILL_DATABASE=f"{DRILL_DATABASE}_{current_database_url().rsplit('/', 1)[1]}")
+def drill(drill_database: str) -> subprocess.CompletedProcess:
+    env = child_environment(DRILL_DATABASE=drill_database)
     # Against the embedded PostgreSQL 18 of `make test`, its own client tools: an older pg_dump
     # refuses a newer server. Against an older server, the tools on PATH (pg_restore 18 writes
     # settings, such as transaction_timeout, that an older server rejects).
@@ -42,14 +49,18 @@ def drill() -> subprocess.CompletedProcess:
     )
 
 
-def drill_database_exists() -> bool:
+def server_execute(sql: str, params: list | None = None):
     server = current_database_url().rsplit("/", 1)[0]
-    with psycopg.connect(f"{server}/postgres") as conn:
-        return conn.execute("SELECT 1 FROM pg_database WHERE datname LIKE %s", [f"{DRILL_DATABASE}%"]).fetchone()
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+        return conn.execute(sql, params).fetchone() if params else conn.execute(sql)
 
 
-def test_the_drill_restores_the_books_reconciles_them_and_drops_the_copy(books):
-    result = drill()
+def drill_database_exists(name: str) -> bool:
+    return server_execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]) is not None
+
+
+def test_the_drill_restores_the_books_reconciles_them_and_drops_the_copy(books, drill_database):
+    result = drill(drill_database)
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "restore drill passed" in result.stdout
@@ -57,14 +68,26 @@ def test_the_drill_restores_the_books_reconciles_them_and_drops_the_copy(books):
     [source] = [line for line in result.stdout.splitlines() if line.startswith("source:")]
     [restored] = [line for line in result.stdout.splitlines() if line.startswith("restored:")]
     assert source.removeprefix("source:").strip() == restored.removeprefix("restored:").strip()
-    assert not drill_database_exists()
+    assert not drill_database_exists(drill_database)
 
 
-def test_the_drill_fails_when_the_restored_books_do_not_reconcile(books):
+def test_the_drill_fails_when_the_restored_books_do_not_reconcile(books, drill_database):
     Account.objects.filter(pk=books.available_account_id).update(balance=1)
 
-    result = drill()
+    result = drill(drill_database)
 
     assert result.returncode == 1
     assert "reconcile_ledger found discrepancies in the restored copy" in result.stderr
-    assert not drill_database_exists()
+    assert not drill_database_exists(drill_database)
+
+
+def test_the_drill_refuses_a_database_that_already_exists_and_leaves_it_alone(books, drill_database):
+    server_execute(f'CREATE DATABASE "{drill_database}"')
+    try:
+        result = drill(drill_database)
+
+        assert result.returncode != 0
+        assert "already exists" in result.stderr
+        assert drill_database_exists(drill_database)
+    finally:
+        server_execute(f'DROP DATABASE IF EXISTS "{drill_database}"')
