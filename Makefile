@@ -39,7 +39,11 @@ serve:
 	@echo "Serving on http://127.0.0.1:$(PORT)  (API: /v1/, docs: /v1/docs, admin: /admin/)"
 	@echo "Running: web (gunicorn), worker (webhooks), relay (NATS), scheduler (periodic jobs); Ctrl-C stops all"
 	@echo "Create an admin login with: make superuser   (in another terminal)"
+	@# honcho gives each process its own PORT (web $(PORT), worker +100, ...), so the URLs that
+	@# point at the API (the simulated processor's notifications, the 3-D Secure page) are fixed here.
 	DEBUG=$${DEBUG:-true} HTTPS_ONLY=$${HTTPS_ONLY:-false} PATH="$(CURDIR)/$(BIN):$$PATH" \
+		CONNECTOR_NOTIFICATION_BASE_URL=$${CONNECTOR_NOTIFICATION_BASE_URL:-http://127.0.0.1:$(PORT)} \
+		THREE_D_SECURE_BASE_URL=$${THREE_D_SECURE_BASE_URL:-http://localhost:$(PORT)} \
 		$(BIN)/honcho start -f Procfile -p $(PORT)
 
 test: install-dev

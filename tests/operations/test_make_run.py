@@ -8,7 +8,9 @@ import os
 import re
 import signal
 import urllib.request
+import uuid
 
+import httpx
 import pytest
 
 from tests.operations.processes import Process, child_environment, wait_until
@@ -87,6 +89,48 @@ def test_when_one_process_dies_the_run_stops_and_says_which():
         assert not any(alive(pid) for pid in pids(process).values())
     finally:
         stop_everything(process)
+
+
+def test_the_schedulers_processor_notifications_reach_the_api_it_runs_beside():
+    """honcho gives each process its own PORT; the simulated processor must still post to the API's."""
+    process = serve()
+    try:
+        wait_until(_answers)
+        api = httpx.Client(base_url=f"http://127.0.0.1:{PORT}", headers={"Host": "localhost"}, timeout=30)
+        token = _signed_up(api)
+        wallet = _post(api, "/v1/wallets", {"currency": "usd"}, token)["id"]
+        card = {"number": "4000000000000259", "exp_month": 12, "exp_year": 2040, "cvc": "123"}
+        method = _post(api, "/v1/payment_methods", {"type": "card", "card": card}, token)["id"]
+        intent = {"amount": 5_000, "currency": "usd", "wallet": wallet, "payment_method": method, "confirm": True}
+        payment = _post(api, "/v1/payment_intents", intent, token)
+
+        wait_until(lambda: _disputes(api, token), poll=1)
+
+        [dispute] = _disputes(api, token)
+        assert dispute["payment_intent"] == payment["id"]
+        assert dispute["status"] == "needs_response"
+    finally:
+        stop_everything(process)
+
+
+def _post(api: httpx.Client, path: str, body: dict, token: str | None = None) -> dict:
+    headers = {"Idempotency-Key": str(uuid.uuid4())}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    response = api.post(path, json=body, headers=headers)
+    assert response.status_code in (200, 201), response.text
+    return response.json()["data"]
+
+
+def _signed_up(api: httpx.Client) -> str:
+    login = {"email": f"serve-{uuid.uuid4().hex[:8]}@example.com", "password": "Correct-horse-battery-9"}
+    _post(api, "/v1/auth/register", login)
+    return _post(api, "/v1/auth/token", login)["access"]
+
+
+def _disputes(api: httpx.Client, token: str) -> list[dict]:
+    response = api.get("/v1/disputes", headers={"Authorization": f"Bearer {token}"})
+    return response.json()["data"]["data"]
 
 
 def _answers() -> bool:
