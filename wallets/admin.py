@@ -288,7 +288,7 @@ class TransferAdmin(CSVExportMixin, ReadOnlyAdmin):
                 reason="Reversing a transfer moves money: it needs the permission to change transfers.",
                 back_url=page,
             )
-        plan = transfer_reversal_plan(transfer)
+        plan = transfer_reversal_plan(transfer=transfer)
         if plan.refusal:
             return refusal(request, title="Reversal refused", reason=plan.refusal, back_url=page, status=409)
         if request.method == "POST" and request.POST.get("confirm") == "yes":

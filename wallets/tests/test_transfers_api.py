@@ -330,9 +330,9 @@ def test_a_transfer_that_fails_after_its_first_event_leaves_no_event_and_no_entr
 ):
     """The events commit with the transfer or not at all: a crash after the sender's event was
     written (here: while writing the recipient's) rolls back the event, the entry and the transfer."""
-    import wallets.services
+    import wallets.services.transfers
 
-    real_event_record = wallets.services.event_record
+    real_event_record = wallets.services.transfers.event_record
     calls = []
 
     def crash_on_second_event(**kwargs):
@@ -341,7 +341,7 @@ def test_a_transfer_that_fails_after_its_first_event_leaves_no_event_and_no_entr
             raise RuntimeError("crash between the two events")
         return real_event_record(**kwargs)
 
-    monkeypatch.setattr(wallets.services, "event_record", crash_on_second_event)
+    monkeypatch.setattr(wallets.services.transfers, "event_record", crash_on_second_event)
     with pytest.raises(RuntimeError):
         transfer_create(
             user=wallet.user, source_wallet=wallet.public_id, destination_wallet=other_wallet.public_id, amount=100
