@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from fraud.services import Assessment, RiskContext, assessment_record, review_open, velocity_record
+from fraud.services import Assessment, RiskContext, assessment_record, review_open
 from ledger.models import Account
 from ledger.services import credit, debit, post_entry, system_account
 from payments_platform.api.ids import new_public_id
@@ -18,6 +18,7 @@ from wallets.representations import payout_representation
 from wallets.sandbox import bank
 from wallets.services.amounts import amount_validate
 from wallets.services.screening import (
+    attempt_counted,
     attempt_screen,
     destination_fingerprint,
     review_event_recorder,
@@ -90,7 +91,7 @@ def payout_create(
     assessment = attempt_screen(context=context)
     held = assessment.needs_review
     payout_id = new_public_id("po")
-    try:
+    with attempt_counted(context=context):
         payout = _payout_write(
             user=user,
             owned=owned,
@@ -105,10 +106,6 @@ def payout_create(
             context=context,
             assessment=assessment,
         )
-    except Exception:
-        velocity_record(context=context, declined=True)
-        raise
-    velocity_record(context=context, declined=False)
     logger.info(
         "payout_created",
         payout=payout_id,

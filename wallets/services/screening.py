@@ -2,6 +2,8 @@
 
 import hashlib
 import hmac
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 import structlog
@@ -32,6 +34,8 @@ def risk_context_build(
     destination: str | None = None,
     occurred_at: datetime | None = None,
 ) -> RiskContext:
+    """What fraud assesses a transfer or payout by: the user, the amount, the client IP and, for a
+    payout, the destination's fingerprint; `occurred_at` is the traffic simulator's clock."""
     return RiskContext(
         operation=operation,
         user_id=user.pk,
@@ -63,6 +67,18 @@ def attempt_screen(*, context: RiskContext) -> Assessment:
         error.context, error.assessment = context, assessment
         raise error
     return assessment
+
+
+@contextmanager
+def attempt_counted(*, context: RiskContext) -> Iterator[None]:
+    """Count the attempt in fraud's velocity windows once it is decided: declined when the block
+    raises (the error goes on), accepted when it completes."""
+    try:
+        yield
+    except Exception:
+        velocity_record(context=context, declined=True)
+        raise
+    velocity_record(context=context, declined=False)
 
 
 def review_event_recorder(*, users, request_id: str):

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accounts.services import audit_log_record
 from fraud.errors import BlockedByFraudScreening
-from fraud.services import assessment_record, review_open, velocity_record
+from fraud.services import assessment_record, review_open
 from ledger.errors import CurrencyMismatch, InsufficientFunds
 from ledger.models import Account
 from ledger.services import Line, credit
@@ -20,7 +20,7 @@ from wallets.errors import TransferSameWallet, WalletMissing
 from wallets.models import BalanceTransaction, Transfer, Wallet
 from wallets.representations import transfer_representation
 from wallets.services.amounts import amount_validate
-from wallets.services.screening import attempt_screen, review_event_recorder, risk_context_build
+from wallets.services.screening import attempt_counted, attempt_screen, review_event_recorder, risk_context_build
 from wallets.services.statements import WalletLine, wallet_post_entry
 from webhooks.services import event_record
 
@@ -131,43 +131,41 @@ def transfer_create(
             )
         )
     representation = transfer_representation(transfer)
-    try:
-        with transaction.atomic():
-            # Everything that takes no account lock goes first, so the wallets' row locks (taken
-            # by post_entry) are held for as few statements as possible. A refused entry rolls
-            # it all back.
-            for party in parties:
-                event_record(
-                    user=party, event_type="transfer.created", data_object=representation, request_id=request_id
-                )
-            assessment_record(context=context, assessment=assessment, object_type="transfer", object_id=transfer_id)
-            if held:
-                review_open(
-                    user=user,
-                    object_type="transfer",
-                    object_id=transfer_id,
-                    assessment=assessment,
+    with attempt_counted(context=context):  # counted declined when anything below raises
+        try:
+            with transaction.atomic():
+                # Everything that takes no account lock goes first, so the wallets' row locks (taken
+                # by post_entry) are held for as few statements as possible. A refused entry rolls
+                # it all back.
+                for party in parties:
+                    event_record(
+                        user=party, event_type="transfer.created", data_object=representation, request_id=request_id
+                    )
+                assessment_record(context=context, assessment=assessment, object_type="transfer", object_id=transfer_id)
+                if held:
+                    review_open(
+                        user=user,
+                        object_type="transfer",
+                        object_id=transfer_id,
+                        assessment=assessment,
+                        request_id=request_id,
+                        on_event=review_event_recorder(users=parties, request_id=request_id),
+                    )
+                transfer.entry, _ = wallet_post_entry(
+                    wallet_lines=wallet_lines,
+                    lines=other_lines,
+                    kind="transfer",
+                    description=description or f"Transfer {transfer_id}",
+                    reference=transfer_id,
+                    metadata={"transfer": transfer_id, **({"held_for_review": True} if held else {})},
+                    created_by=user,
                     request_id=request_id,
-                    on_event=review_event_recorder(users=parties, request_id=request_id),
                 )
-            transfer.entry, _ = wallet_post_entry(
-                wallet_lines=wallet_lines,
-                lines=other_lines,
-                kind="transfer",
-                description=description or f"Transfer {transfer_id}",
-                reference=transfer_id,
-                metadata={"transfer": transfer_id, **({"held_for_review": True} if held else {})},
-                created_by=user,
-                request_id=request_id,
-            )
-            transfer.save(force_insert=True)
-            metrics.transfer_counted(outcome=assessment.outcome_type)  # after the commit
-    except Exception as error:
-        velocity_record(context=context, declined=True)
-        if isinstance(error, InsufficientFunds):
+                transfer.save(force_insert=True)
+                metrics.transfer_counted(outcome=assessment.outcome_type)  # after the commit
+        except InsufficientFunds:
             metrics.transfer_counted(outcome="insufficient_funds")
-        raise
-    velocity_record(context=context, declined=False)
+            raise
     logger.info(
         "transfer_created",
         transfer=transfer_id,
