@@ -7,6 +7,8 @@ import pytest
 from ledger.models import JournalEntry, Posting
 from ledger.services import system_account
 from wallets.models import BalanceTransaction, Payout
+from wallets.serializers import PayoutOutput
+from wallets.services import payout_create, payout_settle_next
 from wallets.tests.factories import WalletFactory, available_balance
 from webhooks.models import Event
 
@@ -221,3 +223,28 @@ def test_an_invalid_payout_amount_is_refused_with_the_apis_message(auth_client, 
 
     assert (error["code"], error["param"], error["message"]) == ("parameter_invalid", "amount", message)
     assert_nothing_written()
+
+
+def test_a_payout_is_made_and_settled_without_running_the_api_serializer(funded_usd_wallet, monkeypatch):
+    """The payout's events come from wallets.representations: no serializer runs inside the
+    transactions that hold the payout's and the wallet's row locks."""
+
+    def refuse(self, instance):
+        raise AssertionError("the API serializer ran inside the service")
+
+    monkeypatch.setattr(PayoutOutput, "to_representation", refuse)
+
+    payout = payout_create(
+        user=funded_usd_wallet.user,
+        wallet=funded_usd_wallet.public_id,
+        amount=1_000,
+        account_number=PAYS,
+        routing_number=ROUTING,
+    )
+    payout_settle_next(due_by=None)
+
+    assert [event.data["object"]["status"] for event in Event.objects.filter(type__startswith="payout.")] == [
+        "pending",
+        "paid",
+    ]
+    assert Event.objects.filter(type="payout.created").get().data["object"]["id"] == payout.public_id
