@@ -34,8 +34,8 @@ from payments.models import PaymentIntent, PaymentMethod, SimulatorVaultCard
 from payments.services import payment_intent_confirm, payment_intent_create, payment_method_create
 from payments_platform.api.errors import APIError
 from wallets.models import Wallet
+from wallets.sandbox.traffic import wallets_runner
 from wallets.services import wallet_create
-from wallets.simulation import wallets_runner
 
 EXP_YEAR = date.today().year + 3
 

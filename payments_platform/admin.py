@@ -19,6 +19,7 @@ from rest_framework.throttling import BaseThrottle
 
 from payments_platform.api.ids import PublicIdField
 from payments_platform.models import JobRun
+from payments_platform.money import money_html
 
 
 class _NoWrites:
@@ -132,6 +133,18 @@ class Movement:
     credit: object = ""
     before: object = ""
     after: object = ""
+
+
+def money_movement(*, account, currency: str, debit: int = 0, credit: int = 0, before: int, after: int) -> Movement:
+    """A confirmation line in money: the debit or the credit (minor units, 0 for none) and the
+    account's balance before and after, each formatted in `currency`."""
+    return Movement(
+        account=account,
+        debit=money_html(debit, currency) if debit else "",
+        credit=money_html(credit, currency) if credit else "",
+        before=money_html(before, currency),
+        after=money_html(after, currency),
+    )
 
 
 def confirmation(

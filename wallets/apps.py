@@ -9,7 +9,8 @@ class WalletsConfig(AppConfig):
         runner into `simulate_traffic` (fraud never imports wallets: wallets registers itself)."""
         from fraud.services import register_review_handler
         from fraud.simulation import register_runner
-        from wallets import services, simulation
+        from wallets import services
+        from wallets.sandbox import traffic
 
         register_review_handler(
             "transfer",
@@ -23,7 +24,7 @@ class WalletsConfig(AppConfig):
             on_reject=services.payout_review_reject,
             on_event=services.payout_review_event,
         )
-        register_runner("wallets", simulation.wallets_runner)
+        register_runner("wallets", traffic.wallets_runner)
 
         from ledger.reconciliation import register_check
         from wallets.reconciliation import CHECKS

@@ -1,7 +1,9 @@
 """Errors of the wallets context, with their stable API codes.
 
 `balance_insufficient` comes from the ledger (`ledger.errors.InsufficientFunds`): the ledger is
-what refuses to overdraw a wallet, under its row lock.
+what refuses to overdraw a wallet, under its row lock. So does `currency_mismatch`
+(`ledger.errors.CurrencyMismatch`): one class for a line in the wrong currency and for a
+transfer between wallets of two currencies (param "destination_wallet").
 """
 
 from payments_platform.api.errors import Conflict, InvalidRequest, ResourceMissing
@@ -33,10 +35,3 @@ class TransferSameWallet(InvalidRequest):
 
     code = "transfer_same_wallet"
     default_message = "The source and destination wallets must differ."
-
-
-class CurrencyMismatch(InvalidRequest):
-    """The two wallets of a transfer hold different currencies."""
-
-    code = "currency_mismatch"
-    default_message = "The source and destination wallets hold different currencies."

@@ -1,7 +1,8 @@
-"""Input validation and output shapes of the wallets, transfers and payouts API.
+"""Input parsing and output shapes of the wallets, transfers and payouts API.
 
-The `*_representation` helpers give the API shape of an object; services use them as the
-`data.object` of the events they record, so an event shows exactly what the API shows.
+`TransferOutput` and `PayoutOutput` declare their fields for the OpenAPI document and the event
+schemas, and answer with `wallets.representations`, the shape the events carry too. The amount
+of a transfer or payout is checked once, by the service (`amount_validate`), not here.
 """
 
 from django.core.validators import RegexValidator
@@ -19,6 +20,7 @@ from payments_platform.api.fields import (
     UnixTimestampField,
 )
 from wallets.models import BalanceTransaction, Payout, Transfer, Wallet
+from wallets.representations import payout_representation, transfer_representation
 
 PUBLIC_ID_MAX_LENGTH = 40
 
@@ -107,6 +109,14 @@ class BalanceTransactionOutput(serializers.ModelSerializer):
         fields = ["id", "object", "amount", "currency", "type", "description", "source", "balance_after", "created"]
 
 
+class AmountInput(AmountField):
+    """The contract's amount, documented as `AmountField` is, and handed to the service as it came:
+    the service boundary (`wallets.services.amounts.amount_validate`) is where it is checked."""
+
+    def to_internal_value(self, data):
+        return data
+
+
 # --- Fraud outcome ------------------------------------------------------------------
 
 
@@ -128,7 +138,7 @@ class TransferCreateInput(serializers.Serializer):
     destination_wallet = StrictCharField(
         max_length=PUBLIC_ID_MAX_LENGTH, help_text="Any wallet in the same currency (wal_…)."
     )
-    amount = AmountField()
+    amount = AmountInput()
     description = StrictCharField(max_length=500, required=False, allow_blank=True, default="")
     metadata = MetadataField()
 
@@ -162,9 +172,8 @@ class TransferOutput(serializers.ModelSerializer):
             "created",
         ]
 
-
-def transfer_representation(transfer: Transfer) -> dict:
-    return dict(TransferOutput(transfer).data)
+    def to_representation(self, transfer: Transfer) -> dict:
+        return transfer_representation(transfer)
 
 
 # --- Payouts ------------------------------------------------------------------------
@@ -188,7 +197,7 @@ class PayoutDestinationInput(serializers.Serializer):
 
 class PayoutCreateInput(serializers.Serializer):
     wallet = StrictCharField(max_length=PUBLIC_ID_MAX_LENGTH, help_text="One of your wallets (wal_…).")
-    amount = AmountField()
+    amount = AmountInput()
     destination = PayoutDestinationInput()
     description = StrictCharField(max_length=500, required=False, allow_blank=True, default="")
     metadata = MetadataField()
@@ -234,6 +243,5 @@ class PayoutOutput(serializers.ModelSerializer):
             "created",
         ]
 
-
-def payout_representation(payout: Payout) -> dict:
-    return dict(PayoutOutput(payout).data)
+    def to_representation(self, payout: Payout) -> dict:
+        return payout_representation(payout)

@@ -16,12 +16,12 @@ from ledger.models import Account, JournalEntry, Posting, ReconciliationRun
 from ledger.services import entry_touches_wallet, journal_entry_reverse
 from payments_platform.admin import (
     CSVExportMixin,
-    Movement,
     ReadOnlyAdmin,
     ReadOnlyInline,
     admin_link,
     changelist_link,
     confirmation,
+    money_movement,
     operator_request,
     refusal,
 )
@@ -194,12 +194,13 @@ class JournalEntryAdmin(CSVExportMixin, ReadOnlyAdmin):
             account, amount = posting.account, -posting.amount  # the reversal's line
             change = account.normal_sign * amount
             movements.append(
-                Movement(
+                money_movement(
                     account=format_html("{} ({})", admin_link(account, account.code), posting.entry.public_id),
-                    debit=money_html(amount, posting.currency) if amount > 0 else "",
-                    credit=money_html(-amount, posting.currency) if amount < 0 else "",
-                    before=money_html(account.balance, account.currency),
-                    after=money_html(account.balance + change, account.currency),
+                    currency=account.currency,
+                    debit=max(amount, 0),
+                    credit=max(-amount, 0),
+                    before=account.balance,
+                    after=account.balance + change,
                 )
             )
         hidden = [("action", "reverse_entries")]

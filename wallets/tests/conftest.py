@@ -15,15 +15,15 @@ def _fresh_fraud_state():
 
 
 @pytest.fixture
-def wallet(user):
+def funded_usd_wallet(user):
     return WalletFactory(user=user, currency="usd", balance=10_000)
 
 
 @pytest.fixture
-def empty_wallet(user):
+def empty_eur_wallet(user):
     return WalletFactory(user=user, currency="eur")
 
 
 @pytest.fixture
-def other_wallet(other_user):
+def other_user_wallet(other_user):
     return WalletFactory(user=other_user, currency="usd")

@@ -20,16 +20,16 @@ def adjust(*args) -> str:
     return out.getvalue()
 
 
-def test_a_positive_adjustment_credits_the_wallet_from_the_adjustments_account(wallet):
+def test_a_positive_adjustment_credits_the_wallet_from_the_adjustments_account(funded_usd_wallet):
     adjustments = system_account(purpose="adjustments", currency="usd")
     before = adjustments.balance
 
-    output = adjust(wallet.public_id, "250", "--reason", "goodwill credit", "--yes")
+    output = adjust(funded_usd_wallet.public_id, "250", "--reason", "goodwill credit", "--yes")
 
-    assert available_balance(wallet) == 10_250
+    assert available_balance(funded_usd_wallet) == 10_250
     entry = JournalEntry.objects.filter(kind="adjustment").latest("pk")
     assert {p.account_id: p.amount for p in Posting.objects.filter(entry=entry)} == {
-        wallet.available_account_id: -250,
+        funded_usd_wallet.available_account_id: -250,
         adjustments.pk: 250,
     }
     adjustments.refresh_from_db()
@@ -38,52 +38,52 @@ def test_a_positive_adjustment_credits_the_wallet_from_the_adjustments_account(w
     assert entry.public_id in output
 
 
-def test_a_negative_adjustment_debits_the_wallet(wallet):
-    adjust(wallet.public_id, "-400", "--reason", "chargeback fee", "--yes")
+def test_a_negative_adjustment_debits_the_wallet(funded_usd_wallet):
+    adjust(funded_usd_wallet.public_id, "-400", "--reason", "chargeback fee", "--yes")
 
-    assert available_balance(wallet) == 9_600
-    row = BalanceTransaction.objects.filter(wallet=wallet).latest("pk")
+    assert available_balance(funded_usd_wallet) == 9_600
+    row = BalanceTransaction.objects.filter(wallet=funded_usd_wallet).latest("pk")
     assert (row.type, row.amount, row.balance_after) == ("adjustment", -400, 9_600)
     assert row.source.startswith("je_")
 
 
-def test_an_adjustment_that_would_overdraw_is_refused_and_writes_nothing(wallet):
+def test_an_adjustment_that_would_overdraw_is_refused_and_writes_nothing(funded_usd_wallet):
     entries = JournalEntry.objects.count()
 
     with pytest.raises(CommandError, match="overdraw"):
-        adjust(wallet.public_id, "-10001", "--reason", "too much", "--yes")
+        adjust(funded_usd_wallet.public_id, "-10001", "--reason", "too much", "--yes")
 
-    assert available_balance(wallet) == 10_000
+    assert available_balance(funded_usd_wallet) == 10_000
     assert JournalEntry.objects.count() == entries
     assert not AuditLogEntry.objects.filter(action="wallet.adjusted", details__amount=-10_001).exists()
 
 
-def test_an_adjustment_is_written_to_the_audit_log(wallet):
-    adjust(wallet.public_id, "-5", "--reason", "rounding fix", "--yes")
+def test_an_adjustment_is_written_to_the_audit_log(funded_usd_wallet):
+    adjust(funded_usd_wallet.public_id, "-5", "--reason", "rounding fix", "--yes")
 
     entry = AuditLogEntry.objects.filter(action="wallet.adjusted").latest("pk")
     assert entry.object_type == "wallet"
-    assert entry.object_id == wallet.public_id
+    assert entry.object_id == funded_usd_wallet.public_id
     assert entry.details["amount"] == -5
     assert entry.details["reason"] == "rounding fix"
     assert entry.details["balance_after"] == 9_995
 
 
-def test_without_yes_the_operator_must_confirm(wallet, monkeypatch):
+def test_without_yes_the_operator_must_confirm(funded_usd_wallet, monkeypatch):
     monkeypatch.setattr("builtins.input", lambda prompt: "yes")
 
-    adjust(wallet.public_id, "10", "--reason", "confirmed")
+    adjust(funded_usd_wallet.public_id, "10", "--reason", "confirmed")
 
-    assert available_balance(wallet) == 10_010
+    assert available_balance(funded_usd_wallet) == 10_010
 
 
-def test_an_unconfirmed_adjustment_posts_nothing(wallet, monkeypatch):
+def test_an_unconfirmed_adjustment_posts_nothing(funded_usd_wallet, monkeypatch):
     monkeypatch.setattr("builtins.input", lambda prompt: "no")
 
     with pytest.raises(CommandError, match="Aborted"):
-        adjust(wallet.public_id, "10", "--reason", "not confirmed")
+        adjust(funded_usd_wallet.public_id, "10", "--reason", "not confirmed")
 
-    assert available_balance(wallet) == 10_000
+    assert available_balance(funded_usd_wallet) == 10_000
 
 
 def test_an_unknown_wallet_is_an_error(db):
@@ -92,11 +92,11 @@ def test_an_unknown_wallet_is_an_error(db):
 
 
 @pytest.mark.parametrize("amount", ["0", "100000000000"])
-def test_a_zero_or_too_large_amount_is_refused(wallet, amount):
+def test_a_zero_or_too_large_amount_is_refused(funded_usd_wallet, amount):
     with pytest.raises(CommandError, match="Refused"):
-        adjust(wallet.public_id, amount, "--reason", "x", "--yes")
+        adjust(funded_usd_wallet.public_id, amount, "--reason", "x", "--yes")
 
 
-def test_an_empty_reason_is_refused(wallet):
+def test_an_empty_reason_is_refused(funded_usd_wallet):
     with pytest.raises(CommandError, match="reason"):
-        adjust(wallet.public_id, "10", "--reason", "  ", "--yes")
+        adjust(funded_usd_wallet.public_id, "10", "--reason", "  ", "--yes")

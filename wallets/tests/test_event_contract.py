@@ -2,7 +2,7 @@
 
 import pytest
 
-from wallets import serializers
+from wallets import representations
 from wallets.services import transfer_create
 from wallets.tests.factories import WalletFactory
 from webhooks.contract import EventSchemaViolation
@@ -12,9 +12,9 @@ pytestmark = pytest.mark.django_db
 
 def test_domain_code_recording_a_drifted_event_fails_in_the_suite(user, monkeypatch):
     """What the check is for: a service that emits something its schema does not say fails its tests."""
-    original = serializers.transfer_representation
+    original = representations.transfer_representation
     monkeypatch.setattr(
-        "wallets.services.transfer_representation", lambda transfer: {**original(transfer), "surprise": 1}
+        "wallets.services.transfers.transfer_representation", lambda transfer: {**original(transfer), "surprise": 1}
     )
     source = WalletFactory(user=user, currency="usd", balance=1_000)
     destination = WalletFactory(currency="usd")

@@ -23,8 +23,12 @@ def test_wallet_create_replays_without_a_second_wallet(auth_client, user):
     assert Wallet.objects.filter(user=user).count() == 1
 
 
-def test_transfer_replays_without_a_second_effect(auth_client, wallet, other_wallet):
-    body = {"source_wallet": wallet.public_id, "destination_wallet": other_wallet.public_id, "amount": 700}
+def test_transfer_replays_without_a_second_effect(auth_client, funded_usd_wallet, other_user_wallet):
+    body = {
+        "source_wallet": funded_usd_wallet.public_id,
+        "destination_wallet": other_user_wallet.public_id,
+        "amount": 700,
+    }
 
     first = post(auth_client, "/v1/transfers", body, "transfer-1")
     second = post(auth_client, "/v1/transfers", body, "transfer-1")
@@ -37,8 +41,12 @@ def test_transfer_replays_without_a_second_effect(auth_client, wallet, other_wal
     assert Event.objects.filter(type="transfer.created").count() == 2
 
 
-def test_transfer_key_reused_with_another_body_is_400(auth_client, wallet, other_wallet):
-    body = {"source_wallet": wallet.public_id, "destination_wallet": other_wallet.public_id, "amount": 700}
+def test_transfer_key_reused_with_another_body_is_400(auth_client, funded_usd_wallet, other_user_wallet):
+    body = {
+        "source_wallet": funded_usd_wallet.public_id,
+        "destination_wallet": other_user_wallet.public_id,
+        "amount": 700,
+    }
     post(auth_client, "/v1/transfers", body, "transfer-2")
 
     response = post(auth_client, "/v1/transfers", {**body, "amount": 701}, "transfer-2")
@@ -48,12 +56,18 @@ def test_transfer_key_reused_with_another_body_is_400(auth_client, wallet, other
     assert Transfer.objects.count() == 1
 
 
-def test_a_refused_transfer_stores_no_key_so_a_retry_can_succeed(auth_client, user, wallet, other_wallet):
-    body = {"source_wallet": wallet.public_id, "destination_wallet": other_wallet.public_id, "amount": 10_500}
+def test_a_refused_transfer_stores_no_key_so_a_retry_can_succeed(
+    auth_client, user, funded_usd_wallet, other_user_wallet
+):
+    body = {
+        "source_wallet": funded_usd_wallet.public_id,
+        "destination_wallet": other_user_wallet.public_id,
+        "amount": 10_500,
+    }
     assert post(auth_client, "/v1/transfers", body, "transfer-3").json()["error"]["code"] == "balance_insufficient"
     from wallets.tests.factories import fund
 
-    fund(wallet, 500)
+    fund(funded_usd_wallet, 500)
 
     response = post(auth_client, "/v1/transfers", body, "transfer-3")
 
@@ -61,9 +75,9 @@ def test_a_refused_transfer_stores_no_key_so_a_retry_can_succeed(auth_client, us
     assert "Idempotent-Replayed" not in response.headers
 
 
-def test_payout_replays_without_a_second_effect(auth_client, wallet):
+def test_payout_replays_without_a_second_effect(auth_client, funded_usd_wallet):
     body = {
-        "wallet": wallet.public_id,
+        "wallet": funded_usd_wallet.public_id,
         "amount": 300,
         "destination": {"account_number": "000123456789", "routing_number": "110000000"},
     }
@@ -78,11 +92,11 @@ def test_payout_replays_without_a_second_effect(auth_client, wallet):
     assert JournalEntry.objects.filter(kind="payout").count() == 1
 
 
-def test_payout_key_store_keeps_no_account_number(auth_client, wallet):
+def test_payout_key_store_keeps_no_account_number(auth_client, funded_usd_wallet):
     from payments_platform.models import IdempotencyKey
 
     body = {
-        "wallet": wallet.public_id,
+        "wallet": funded_usd_wallet.public_id,
         "amount": 300,
         "destination": {"account_number": "987654321012", "routing_number": "110000000"},
     }

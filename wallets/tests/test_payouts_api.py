@@ -7,6 +7,8 @@ import pytest
 from ledger.models import JournalEntry, Posting
 from ledger.services import system_account
 from wallets.models import BalanceTransaction, Payout
+from wallets.serializers import PayoutOutput
+from wallets.services import payout_create, payout_settle_next
 from wallets.tests.factories import WalletFactory, available_balance
 from webhooks.models import Event
 
@@ -33,8 +35,8 @@ def assert_nothing_written() -> None:
     assert not Event.objects.exists()
 
 
-def test_payout_returns_201_pending_with_only_the_last_four_digits(auth_client, wallet):
-    response = create(auth_client, wallet, 2_000, description="weekly", metadata={"ref": "w1"})
+def test_payout_returns_201_pending_with_only_the_last_four_digits(auth_client, funded_usd_wallet):
+    response = create(auth_client, funded_usd_wallet, 2_000, description="weekly", metadata={"ref": "w1"})
 
     assert response.status_code == 201
     data = response.json()["data"]
@@ -42,7 +44,7 @@ def test_payout_returns_201_pending_with_only_the_last_four_digits(auth_client, 
     assert data["object"] == "payout"
     assert data["amount"] == 2_000
     assert data["currency"] == "usd"
-    assert data["wallet"] == wallet.public_id
+    assert data["wallet"] == funded_usd_wallet.public_id
     assert data["status"] == "pending"
     assert data["destination"] == {"last4": "6789", "routing_number": ROUTING}
     assert data["failure_code"] is None
@@ -57,39 +59,39 @@ def test_payout_returns_201_pending_with_only_the_last_four_digits(auth_client, 
     assert PAYS not in response.content.decode()
 
 
-def test_payout_moves_the_money_to_payouts_in_transit_at_once(auth_client, wallet):
+def test_payout_moves_the_money_to_payouts_in_transit_at_once(auth_client, funded_usd_wallet):
     in_transit = system_account(purpose="payouts_in_transit", currency="usd")
 
-    payout_id = create(auth_client, wallet, 2_000).json()["data"]["id"]
+    payout_id = create(auth_client, funded_usd_wallet, 2_000).json()["data"]["id"]
 
-    assert available_balance(wallet) == 8_000
+    assert available_balance(funded_usd_wallet) == 8_000
     in_transit.refresh_from_db()
     assert in_transit.balance == 2_000
     entry = JournalEntry.objects.get(kind="payout")
     assert entry.reference == payout_id
     assert {p.account_id: p.amount for p in Posting.objects.filter(entry=entry)} == {
-        wallet.available_account_id: 2_000,
+        funded_usd_wallet.available_account_id: 2_000,
         in_transit.pk: -2_000,
     }
 
 
-def test_payout_writes_a_payout_balance_transaction(auth_client, wallet):
-    payout_id = create(auth_client, wallet, 2_000).json()["data"]["id"]
+def test_payout_writes_a_payout_balance_transaction(auth_client, funded_usd_wallet):
+    payout_id = create(auth_client, funded_usd_wallet, 2_000).json()["data"]["id"]
 
     row = BalanceTransaction.objects.get(type="payout")
     assert (row.amount, row.balance_after, row.source) == (-2_000, 8_000, payout_id)
 
 
-def test_payout_records_payout_created(auth_client, user, wallet):
-    data = create(auth_client, wallet).json()["data"]
+def test_payout_records_payout_created(auth_client, user, funded_usd_wallet):
+    data = create(auth_client, funded_usd_wallet).json()["data"]
 
     event = Event.objects.get(type="payout.created")
     assert event.user_id == user.pk
     assert event.data == {"object": data}
 
 
-def test_the_full_account_number_is_stored_nowhere(auth_client, wallet):
-    create(auth_client, wallet, account_number="987654321012")
+def test_the_full_account_number_is_stored_nowhere(auth_client, funded_usd_wallet):
+    create(auth_client, funded_usd_wallet, account_number="987654321012")
 
     payout = Payout.objects.get()
     stored = [str(value) for value in Payout.objects.values().get().values()]
@@ -99,21 +101,21 @@ def test_the_full_account_number_is_stored_nowhere(auth_client, wallet):
     assert "987654321012" not in str(list(JournalEntry.objects.values("description", "metadata")))
 
 
-def test_the_account_number_is_never_logged(auth_client, wallet, caplog, capsys):
+def test_the_account_number_is_never_logged(auth_client, funded_usd_wallet, caplog, capsys):
     with caplog.at_level(logging.DEBUG):
-        create(auth_client, wallet, account_number="987654321012")
-        create(auth_client, wallet, account_number="98765432101x")
+        create(auth_client, funded_usd_wallet, account_number="987654321012")
+        create(auth_client, funded_usd_wallet, account_number="98765432101x")
 
     assert "987654321012" not in caplog.text
     assert "98765432101" not in capsys.readouterr().err
 
 
-def test_payout_fails_when_balance_is_insufficient(auth_client, wallet):
-    response = create(auth_client, wallet, 10_001)
+def test_payout_fails_when_balance_is_insufficient(auth_client, funded_usd_wallet):
+    response = create(auth_client, funded_usd_wallet, 10_001)
 
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "balance_insufficient"
-    assert available_balance(wallet) == 10_000
+    assert available_balance(funded_usd_wallet) == 10_000
     assert_nothing_written()
 
 
@@ -129,8 +131,8 @@ def test_payout_from_another_users_wallet_is_404(auth_client, other_user):
 
 
 @pytest.mark.parametrize("account_number", ["123", "1" * 18, "12345abc", "", 123456789, "0001 2345"])
-def test_invalid_account_number_is_400_and_not_echoed(auth_client, wallet, account_number):
-    response = create(auth_client, wallet, account_number=account_number)
+def test_invalid_account_number_is_400_and_not_echoed(auth_client, funded_usd_wallet, account_number):
+    response = create(auth_client, funded_usd_wallet, account_number=account_number)
 
     assert response.status_code == 400
     error = response.json()["error"]
@@ -142,16 +144,16 @@ def test_invalid_account_number_is_400_and_not_echoed(auth_client, wallet, accou
 
 
 @pytest.mark.parametrize("routing_number", ["12345678", "1234567890", "11000000a", 110000000])
-def test_invalid_routing_number_is_400(auth_client, wallet, routing_number):
-    response = create(auth_client, wallet, routing_number=routing_number)
+def test_invalid_routing_number_is_400(auth_client, funded_usd_wallet, routing_number):
+    response = create(auth_client, funded_usd_wallet, routing_number=routing_number)
 
     assert response.status_code == 400
     assert response.json()["error"]["param"] == "destination[routing_number]"
     assert_nothing_written()
 
 
-def test_missing_destination_is_400_parameter_missing(auth_client, wallet):
-    response = auth_client.post("/v1/payouts", {"wallet": wallet.public_id, "amount": 1}, format="json")
+def test_missing_destination_is_400_parameter_missing(auth_client, funded_usd_wallet):
+    response = auth_client.post("/v1/payouts", {"wallet": funded_usd_wallet.public_id, "amount": 1}, format="json")
 
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "parameter_missing"
@@ -159,25 +161,25 @@ def test_missing_destination_is_400_parameter_missing(auth_client, wallet):
 
 
 @pytest.mark.parametrize("amount", [0, -1, 2.5, "10", None])
-def test_invalid_payout_amount_is_400_parameter_invalid(auth_client, wallet, amount):
-    response = create(auth_client, wallet, amount)
+def test_invalid_payout_amount_is_400_parameter_invalid(auth_client, funded_usd_wallet, amount):
+    response = create(auth_client, funded_usd_wallet, amount)
 
     assert response.status_code == 400
     assert response.json()["error"]["param"] == "amount"
     assert_nothing_written()
 
 
-def test_four_and_seventeen_digit_account_numbers_are_accepted(auth_client, wallet):
-    assert create(auth_client, wallet, 1, account_number="1234").status_code == 201
-    assert create(auth_client, wallet, 1, account_number="12345678901234567").status_code == 201
+def test_four_and_seventeen_digit_account_numbers_are_accepted(auth_client, funded_usd_wallet):
+    assert create(auth_client, funded_usd_wallet, 1, account_number="1234").status_code == 201
+    assert create(auth_client, funded_usd_wallet, 1, account_number="12345678901234567").status_code == 201
 
 
-def test_payout_requires_authentication(api_client, wallet):
-    assert create(api_client, wallet).status_code == 401
+def test_payout_requires_authentication(api_client, funded_usd_wallet):
+    assert create(api_client, funded_usd_wallet).status_code == 401
 
 
-def test_list_and_retrieve_show_only_the_users_payouts(auth_client, other_client, wallet, other_user):
-    mine = create(auth_client, wallet, 100).json()["data"]["id"]
+def test_list_and_retrieve_show_only_the_users_payouts(auth_client, other_client, funded_usd_wallet, other_user):
+    mine = create(auth_client, funded_usd_wallet, 100).json()["data"]["id"]
     WalletFactory(user=other_user, currency="usd", balance=1_000)
     theirs_wallet = other_user.wallets.get()
     theirs = create(other_client, theirs_wallet, 100).json()["data"]["id"]
@@ -191,8 +193,8 @@ def test_list_and_retrieve_show_only_the_users_payouts(auth_client, other_client
     assert missing.json()["error"]["code"] == "resource_missing"
 
 
-def test_list_paginates_newest_first(auth_client, wallet):
-    ids = [create(auth_client, wallet, 10).json()["data"]["id"] for _ in range(3)]
+def test_list_paginates_newest_first(auth_client, funded_usd_wallet):
+    ids = [create(auth_client, funded_usd_wallet, 10).json()["data"]["id"] for _ in range(3)]
 
     first = auth_client.get("/v1/payouts?limit=2").json()["data"]
     second = auth_client.get(f"/v1/payouts?limit=2&starting_after={first['data'][-1]['id']}").json()["data"]
@@ -200,3 +202,49 @@ def test_list_paginates_newest_first(auth_client, wallet):
     assert [item["id"] for item in first["data"] + second["data"]] == ids[::-1]
     assert first["has_more"] is True
     assert second["has_more"] is False
+
+
+def test_the_created_response_is_the_object_its_payout_created_event_carries(auth_client, funded_usd_wallet):
+    data = create(auth_client, funded_usd_wallet, 1_500, metadata={"ref": "w2"}).json()["data"]
+
+    assert Event.objects.get(type="payout.created").data["object"] == data
+
+
+@pytest.mark.parametrize(
+    ("amount", "message"),
+    [
+        (-1, "amount: Amount must be a positive integer in the currency's minor unit."),
+        (2.5, "amount: Amount must be a positive integer in the currency's minor unit."),
+        (100_000_000_000, "amount: Amount must be at most 99999999999."),
+    ],
+)
+def test_an_invalid_payout_amount_is_refused_with_the_apis_message(auth_client, funded_usd_wallet, amount, message):
+    error = create(auth_client, funded_usd_wallet, amount).json()["error"]
+
+    assert (error["code"], error["param"], error["message"]) == ("parameter_invalid", "amount", message)
+    assert_nothing_written()
+
+
+def test_a_payout_is_made_and_settled_without_running_the_api_serializer(funded_usd_wallet, monkeypatch):
+    """The payout's events come from wallets.representations: no serializer runs inside the
+    transactions that hold the payout's and the wallet's row locks."""
+
+    def refuse(self, instance):
+        raise AssertionError("the API serializer ran inside the service")
+
+    monkeypatch.setattr(PayoutOutput, "to_representation", refuse)
+
+    payout = payout_create(
+        user=funded_usd_wallet.user,
+        wallet=funded_usd_wallet.public_id,
+        amount=1_000,
+        account_number=PAYS,
+        routing_number=ROUTING,
+    )
+    payout_settle_next(due_by=None)
+
+    assert [event.data["object"]["status"] for event in Event.objects.filter(type__startswith="payout.")] == [
+        "pending",
+        "paid",
+    ]
+    assert Event.objects.filter(type="payout.created").get().data["object"]["id"] == payout.public_id

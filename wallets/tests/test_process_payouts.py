@@ -36,8 +36,8 @@ def process(*args) -> str:
 
 
 @pytest.mark.django_db
-def test_a_paid_payout_moves_the_money_from_in_transit_to_the_bank(wallet):
-    payout = make_payout(wallet)
+def test_a_paid_payout_moves_the_money_from_in_transit_to_the_bank(funded_usd_wallet):
+    payout = make_payout(funded_usd_wallet)
     in_transit = system_account(purpose="payouts_in_transit", currency="usd")
     cash = system_account(purpose="platform_cash", currency="usd")
     cash_before = cash.balance
@@ -57,19 +57,19 @@ def test_a_paid_payout_moves_the_money_from_in_transit_to_the_bank(wallet):
     cash.refresh_from_db()
     assert in_transit.balance == 0
     assert cash.balance == cash_before - 2_000
-    assert available_balance(wallet) == 8_000
+    assert available_balance(funded_usd_wallet) == 8_000
 
 
 @pytest.mark.django_db
-def test_a_paid_payout_records_payout_paid_and_leaves_pending(auth_client, wallet):
-    payout = make_payout(wallet)
+def test_a_paid_payout_records_payout_paid_and_leaves_pending(auth_client, funded_usd_wallet):
+    payout = make_payout(funded_usd_wallet)
 
     process("--all")
 
     event = Event.objects.get(type="payout.paid")
     assert event.data["object"]["id"] == payout.public_id
     assert event.data["object"]["status"] == "paid"
-    balance = auth_client.get(f"/v1/wallets/{wallet.public_id}").json()["data"]["balance"]
+    balance = auth_client.get(f"/v1/wallets/{funded_usd_wallet.public_id}").json()["data"]["balance"]
     assert balance == {"available": 8_000, "pending": 0, "owed": 0}
 
 
@@ -77,8 +77,8 @@ def test_a_paid_payout_records_payout_paid_and_leaves_pending(auth_client, walle
 @pytest.mark.parametrize(
     ("account_number", "code"), [("000111111116", "no_account"), ("000111111113", "account_closed")]
 )
-def test_a_failed_payout_returns_the_money_to_the_wallet(auth_client, wallet, account_number, code):
-    payout = make_payout(wallet, account_number)
+def test_a_failed_payout_returns_the_money_to_the_wallet(auth_client, funded_usd_wallet, account_number, code):
+    payout = make_payout(funded_usd_wallet, account_number)
 
     process("--all")
 
@@ -86,7 +86,7 @@ def test_a_failed_payout_returns_the_money_to_the_wallet(auth_client, wallet, ac
     assert payout.status == "failed"
     assert payout.failure_code == code
     assert payout.failure_message
-    assert available_balance(wallet) == 10_000
+    assert available_balance(funded_usd_wallet) == 10_000
     reversal = BalanceTransaction.objects.get(type="payout_reversal")
     assert (reversal.amount, reversal.balance_after, reversal.source) == (2_000, 10_000, payout.public_id)
     assert JournalEntry.objects.get(kind="payout_reversal").reference == payout.public_id
@@ -98,8 +98,8 @@ def test_a_failed_payout_returns_the_money_to_the_wallet(auth_client, wallet, ac
 
 
 @pytest.mark.django_db
-def test_any_other_account_number_is_paid(wallet):
-    payout = make_payout(wallet, "4242")
+def test_any_other_account_number_is_paid(funded_usd_wallet):
+    payout = make_payout(funded_usd_wallet, "4242")
 
     process("--all")
 
@@ -108,10 +108,10 @@ def test_any_other_account_number_is_paid(wallet):
 
 
 @pytest.mark.django_db
-def test_without_all_only_due_payouts_are_settled(wallet):
-    due = make_payout(wallet, amount=100)
+def test_without_all_only_due_payouts_are_settled(funded_usd_wallet):
+    due = make_payout(funded_usd_wallet, amount=100)
     Payout.objects.filter(pk=due.pk).update(arrival_date=timezone.now() - timedelta(seconds=1))
-    not_due = make_payout(wallet, amount=200)
+    not_due = make_payout(funded_usd_wallet, amount=200)
 
     output = process()
 
@@ -122,8 +122,8 @@ def test_without_all_only_due_payouts_are_settled(wallet):
 
 
 @pytest.mark.django_db
-def test_a_settled_payout_is_not_settled_again(wallet):
-    make_payout(wallet)
+def test_a_settled_payout_is_not_settled_again(funded_usd_wallet):
+    make_payout(funded_usd_wallet)
     process("--all")
 
     assert payout_settle_next(due_by=None) is None
@@ -157,18 +157,18 @@ def test_concurrent_processors_settle_each_payout_exactly_once():
 
 
 @pytest.mark.django_db
-def test_a_payout_is_due_payout_delay_seconds_after_it_was_created(wallet, settings):
+def test_a_payout_is_due_payout_delay_seconds_after_it_was_created(funded_usd_wallet, settings):
     settings.PAYOUT_DELAY_SECONDS = 90
 
-    payout = make_payout(wallet)
+    payout = make_payout(funded_usd_wallet)
 
     assert payout.arrival_date - payout.created == timedelta(seconds=90)
 
 
 @pytest.mark.django_db
-def test_a_payout_with_zero_delay_is_settled_by_the_next_run_without_all(wallet, settings):
+def test_a_payout_with_zero_delay_is_settled_by_the_next_run_without_all(funded_usd_wallet, settings):
     settings.PAYOUT_DELAY_SECONDS = 0
-    payout = make_payout(wallet)
+    payout = make_payout(funded_usd_wallet)
 
     process()
 

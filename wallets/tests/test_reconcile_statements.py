@@ -17,7 +17,7 @@ from django.db import connection, transaction
 from ledger.models import ReconciliationRun
 from ledger.services import reverse_entry
 from wallets.models import BalanceTransaction
-from wallets.services import transfer_create
+from wallets.tests.factories import TransferFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -45,10 +45,8 @@ def behind_the_triggers():
 
 
 @pytest.fixture
-def transfer(wallet, other_wallet):
-    return transfer_create(
-        user=wallet.user, source_wallet=wallet.public_id, destination_wallet=other_wallet.public_id, amount=1_000
-    )
+def transfer(funded_usd_wallet, other_user_wallet):
+    return TransferFactory(source_wallet=funded_usd_wallet, destination_wallet=other_user_wallet, amount=1_000)
 
 
 def _line(wallet, transfer) -> BalanceTransaction:
@@ -62,7 +60,9 @@ def test_clean_statements_pass_every_statement_check(transfer):
     assert all(checks[name]["ok"] for name in STATEMENT_CHECKS)
 
 
-def test_a_generic_reversal_of_a_transfer_entry_is_reported_as_statement_drift(transfer, wallet, other_wallet):
+def test_a_generic_reversal_of_a_transfer_entry_is_reported_as_statement_drift(
+    transfer, funded_usd_wallet, other_user_wallet
+):
     """The bug of issue 15: the ledger moved back, the statements did not."""
     reverse_entry(entry=transfer.entry)
 
@@ -70,37 +70,45 @@ def test_a_generic_reversal_of_a_transfer_entry_is_reported_as_statement_drift(t
 
     assert code == 1
     drift = {row["wallet"]: row for row in checks["statements_sum_to_balances"]["discrepancies"]}
-    assert drift[wallet.public_id]["ledger_balance"] - drift[wallet.public_id]["statement_sum"] == 1_000
-    assert drift[other_wallet.public_id]["statement_sum"] - drift[other_wallet.public_id]["ledger_balance"] == 1_000
+    assert (
+        drift[funded_usd_wallet.public_id]["ledger_balance"] - drift[funded_usd_wallet.public_id]["statement_sum"]
+        == 1_000
+    )
+    assert (
+        drift[other_user_wallet.public_id]["statement_sum"] - drift[other_user_wallet.public_id]["ledger_balance"]
+        == 1_000
+    )
     assert checks["wallet_postings_have_one_line"]["count"] == 2
 
 
-def test_an_altered_line_amount_is_reported_with_the_line_and_its_wallet(transfer, other_wallet):
-    line = _line(other_wallet, transfer)
+def test_an_altered_line_amount_is_reported_with_the_line_and_its_wallet(transfer, other_user_wallet):
+    line = _line(other_user_wallet, transfer)
     with behind_the_triggers() as cursor:
         cursor.execute("UPDATE wallets_balancetransaction SET amount = amount + 1 WHERE id = %s", [line.pk])
         code, checks = _report()
 
     assert code == 1
-    assert [row["wallet"] for row in checks["statements_sum_to_balances"]["discrepancies"]] == [other_wallet.public_id]
+    assert [row["wallet"] for row in checks["statements_sum_to_balances"]["discrepancies"]] == [
+        other_user_wallet.public_id
+    ]
     (mismatch,) = checks["statement_lines_match_postings"]["discrepancies"]
     assert (mismatch["line"], mismatch["amount"], mismatch["posting_amount"]) == (line.public_id, 1_001, 1_000)
 
 
-def test_a_deleted_line_is_reported_with_the_posting_left_without_one(transfer, wallet):
-    line = _line(wallet, transfer)
+def test_a_deleted_line_is_reported_with_the_posting_left_without_one(transfer, funded_usd_wallet):
+    line = _line(funded_usd_wallet, transfer)
     with behind_the_triggers() as cursor:
         cursor.execute("DELETE FROM wallets_balancetransaction WHERE id = %s", [line.pk])
         code, checks = _report()
 
     assert code == 1
     (orphan,) = checks["wallet_postings_have_one_line"]["discrepancies"]
-    assert (orphan["posting"], orphan["wallet"], orphan["lines"]) == (line.posting_id, wallet.public_id, 0)
+    assert (orphan["posting"], orphan["wallet"], orphan["lines"]) == (line.posting_id, funded_usd_wallet.public_id, 0)
     assert checks["statements_sum_to_balances"]["count"] == 1
 
 
-def test_a_wrong_balance_after_on_a_line_is_reported(transfer, wallet):
-    line = _line(wallet, transfer)
+def test_a_wrong_balance_after_on_a_line_is_reported(transfer, funded_usd_wallet):
+    line = _line(funded_usd_wallet, transfer)
     with behind_the_triggers() as cursor:
         cursor.execute("UPDATE wallets_balancetransaction SET balance_after = 1 WHERE id = %s", [line.pk])
         code, checks = _report()
@@ -115,8 +123,8 @@ def test_a_wrong_balance_after_on_a_line_is_reported(transfer, wallet):
     assert checks["statements_sum_to_balances"]["ok"]
 
 
-def test_a_line_whose_posting_is_gone_is_reported(transfer, wallet):
-    line = _line(wallet, transfer)
+def test_a_line_whose_posting_is_gone_is_reported(transfer, funded_usd_wallet):
+    line = _line(funded_usd_wallet, transfer)
     with behind_the_triggers() as cursor:
         cursor.execute("UPDATE wallets_balancetransaction SET posting_id = -1 WHERE id = %s", [line.pk])
         code, checks = _report()
@@ -126,10 +134,10 @@ def test_a_line_whose_posting_is_gone_is_reported(transfer, wallet):
     assert checks["wallet_postings_have_one_line"]["count"] == 1
 
 
-def test_each_run_is_recorded_with_its_result(transfer, wallet):
+def test_each_run_is_recorded_with_its_result(transfer, funded_usd_wallet):
     _report()
     with behind_the_triggers() as cursor:
-        cursor.execute("DELETE FROM wallets_balancetransaction WHERE id = %s", [_line(wallet, transfer).pk])
+        cursor.execute("DELETE FROM wallets_balancetransaction WHERE id = %s", [_line(funded_usd_wallet, transfer).pk])
         _report()
         failed = ReconciliationRun.objects.order_by("-id").first()
         assert (failed.clean, failed.summary) == (

@@ -9,20 +9,16 @@ from fraud.models import Review
 from fraud.services import review_close
 from fraud.tests.factories import RuleFactory
 from ledger.models import JournalEntry
-from wallets.services import transfer_create
+from wallets.tests.factories import TransferFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def held_review(wallet, other_wallet) -> Review:
+def held_review(funded_usd_wallet, other_user_wallet) -> Review:
     RuleFactory(name="review-all-transfers", expression="review if :amount: > 0", position=1)
-    transfer = transfer_create(
-        user=wallet.user,
-        source_wallet=wallet.public_id,
-        destination_wallet=other_wallet.public_id,
-        amount=700,
-        request_id="customer-req-1",
+    transfer = TransferFactory(
+        source_wallet=funded_usd_wallet, destination_wallet=other_user_wallet, amount=700, request_id="customer-req-1"
     )
     return Review.objects.get(object_id=transfer.public_id)
 

@@ -102,16 +102,16 @@ def test_csv_with_a_bad_filter_is_a_400_in_the_json_envelope(auth_client, wallet
     assert response.json()["error"]["param"] == "created[lt]"
 
 
-def test_csv_cells_cannot_run_as_spreadsheet_formulas(auth_client, user, wallet, other_wallet):
+def test_csv_cells_cannot_run_as_spreadsheet_formulas(auth_client, user, funded_usd_wallet, other_user_wallet):
     transfer_create(
         user=user,
-        source_wallet=wallet.public_id,
-        destination_wallet=other_wallet.public_id,
+        source_wallet=funded_usd_wallet.public_id,
+        destination_wallet=other_user_wallet.public_id,
         amount=100,
         description='=HYPERLINK("http://evil.example")',
     )
 
-    rows = csv_rows(csv_get(auth_client, wallet))
+    rows = csv_rows(csv_get(auth_client, funded_usd_wallet))
 
     assert rows[1][7] == '\'=HYPERLINK("http://evil.example")'
     assert rows[1][3] == "-100"  # numbers keep their sign

@@ -12,7 +12,7 @@ from ledger.models import JournalEntry
 from payments_platform.api.errors import Conflict
 from wallets.models import BalanceTransaction, Transfer
 from wallets.services import transfer_create, transfer_reverse
-from wallets.tests.factories import available_balance
+from wallets.tests.factories import TransferFactory, available_balance
 from webhooks.models import Event
 
 pytestmark = pytest.mark.django_db
@@ -24,10 +24,8 @@ def operator(db):
 
 
 @pytest.fixture
-def transfer(wallet, other_wallet) -> Transfer:
-    return transfer_create(
-        user=wallet.user, source_wallet=wallet.public_id, destination_wallet=other_wallet.public_id, amount=2_500
-    )
+def transfer(funded_usd_wallet, other_user_wallet) -> Transfer:
+    return TransferFactory(source_wallet=funded_usd_wallet, destination_wallet=other_user_wallet, amount=2_500)
 
 
 @pytest.fixture
@@ -36,38 +34,38 @@ def admin_client(client, operator):
     return client
 
 
-def test_reversal_returns_the_money_to_the_sender(transfer, wallet, other_wallet, operator):
+def test_reversal_returns_the_money_to_the_sender(transfer, funded_usd_wallet, other_user_wallet, operator):
     transfer_reverse(transfer=transfer, actor=operator)
 
-    assert (available_balance(wallet), available_balance(other_wallet)) == (10_000, 0)
+    assert (available_balance(funded_usd_wallet), available_balance(other_user_wallet)) == (10_000, 0)
 
 
-def test_reversal_writes_a_statement_line_on_each_wallet(transfer, wallet, other_wallet, operator):
+def test_reversal_writes_a_statement_line_on_each_wallet(transfer, funded_usd_wallet, other_user_wallet, operator):
     transfer_reverse(transfer=transfer, actor=operator)
 
     lines = BalanceTransaction.objects.filter(source=transfer.public_id).order_by("pk")
     assert [(line.wallet_id, line.type, line.amount) for line in lines] == [
-        (wallet.pk, "transfer_out", -2_500),
-        (other_wallet.pk, "transfer_in", 2_500),
-        (other_wallet.pk, "transfer_out", -2_500),
-        (wallet.pk, "transfer_in", 2_500),
+        (funded_usd_wallet.pk, "transfer_out", -2_500),
+        (other_user_wallet.pk, "transfer_in", 2_500),
+        (other_user_wallet.pk, "transfer_out", -2_500),
+        (funded_usd_wallet.pk, "transfer_in", 2_500),
     ]
     assert lines.last().balance_after == 10_000
 
 
-def test_reversal_marks_the_transfer_reversed_in_the_api(transfer, wallet, operator, client):
+def test_reversal_marks_the_transfer_reversed_in_the_api(transfer, funded_usd_wallet, operator, client):
     transfer_reverse(transfer=transfer, actor=operator)
 
-    token = AccessToken.for_user(wallet.user)
+    token = AccessToken.for_user(funded_usd_wallet.user)
     body = client.get(f"/v1/transfers/{transfer.public_id}", HTTP_AUTHORIZATION=f"Bearer {token}").json()
     assert body["data"]["status"] == "reversed"
 
 
-def test_reversal_records_transfer_reversed_for_both_parties(transfer, wallet, other_wallet, operator):
+def test_reversal_records_transfer_reversed_for_both_parties(transfer, funded_usd_wallet, other_user_wallet, operator):
     transfer_reverse(transfer=transfer, actor=operator, request_id="req-op-1")
 
     events = Event.objects.filter(type="transfer.reversed")
-    assert {event.user_id for event in events} == {wallet.user_id, other_wallet.user_id}
+    assert {event.user_id for event in events} == {funded_usd_wallet.user_id, other_user_wallet.user_id}
     assert {event.data["object"]["status"] for event in events} == {"reversed"}
 
 
@@ -97,9 +95,12 @@ def test_reversing_twice_fails_with_nothing_written(transfer, operator):
     assert JournalEntry.objects.count() == entries
 
 
-def test_reversal_fails_when_the_recipient_spent_the_money(transfer, other_wallet, wallet, operator):
+def test_reversal_fails_when_the_recipient_spent_the_money(transfer, other_user_wallet, funded_usd_wallet, operator):
     transfer_create(
-        user=other_wallet.user, source_wallet=other_wallet.public_id, destination_wallet=wallet.public_id, amount=2_000
+        user=other_user_wallet.user,
+        source_wallet=other_user_wallet.public_id,
+        destination_wallet=funded_usd_wallet.public_id,
+        amount=2_000,
     )
 
     with pytest.raises(InsufficientFunds):
@@ -120,12 +121,14 @@ def test_books_and_statements_reconcile_after_a_reversal(transfer, operator):
 # --- the admin page ---------------------------------------------------------------------------
 
 
-def test_reverse_page_shows_what_will_move_and_moves_nothing(admin_client, transfer, wallet, other_wallet):
+def test_reverse_page_shows_what_will_move_and_moves_nothing(
+    admin_client, transfer, funded_usd_wallet, other_user_wallet
+):
     page = admin_client.get(f"/admin/wallets/transfer/{transfer.pk}/reverse/").content.decode()
 
     assert "What will move" in page
     assert "25.00 USD" in page
-    assert other_wallet.public_id in page and wallet.public_id in page
+    assert other_user_wallet.public_id in page and funded_usd_wallet.public_id in page
     assert "Yes, reverse the transfer" in page
     transfer.refresh_from_db()
     assert transfer.status == "succeeded"

@@ -13,7 +13,7 @@ from wallets.tests.factories import available_balance
 pytestmark = pytest.mark.django_db
 
 
-def test_a_top_up_with_a_fee_writes_one_statement_line_per_wallet_line(wallet):
+def test_a_top_up_with_a_fee_writes_one_statement_line_per_wallet_line(funded_usd_wallet):
     """A payment of 10.00 less a 0.59 fee, as payments will post it: two lines on one wallet,
     each with its own running balance."""
     receivable = system_account(purpose="processor_receivable", currency="usd")
@@ -21,8 +21,10 @@ def test_a_top_up_with_a_fee_writes_one_statement_line_per_wallet_line(wallet):
 
     entry, rows = wallet_post_entry(
         wallet_lines=[
-            WalletLine(wallet=wallet, amount=1_000, type="top_up", source="pi_example"),
-            WalletLine(wallet=wallet, amount=-59, type="fee", source="pi_example", description="Platform fee"),
+            WalletLine(wallet=funded_usd_wallet, amount=1_000, type="top_up", source="pi_example"),
+            WalletLine(
+                wallet=funded_usd_wallet, amount=-59, type="fee", source="pi_example", description="Platform fee"
+            ),
         ],
         lines=[debit(receivable, 1_000), credit(fees, 59)],
         kind="top_up",
@@ -35,29 +37,29 @@ def test_a_top_up_with_a_fee_writes_one_statement_line_per_wallet_line(wallet):
         ("fee", -59, 10_941, "Platform fee"),
     ]
     assert list(BalanceTransaction.objects.filter(posting__entry=entry).order_by("pk")) == rows
-    assert available_balance(wallet) == 10_941
+    assert available_balance(funded_usd_wallet) == 10_941
 
 
-def test_an_overdrawing_wallet_line_raises_and_writes_nothing(wallet):
+def test_an_overdrawing_wallet_line_raises_and_writes_nothing(funded_usd_wallet):
     adjustments = system_account(purpose="adjustments", currency="usd")
     entries = JournalEntry.objects.count()
 
     with pytest.raises(InsufficientFunds):
         wallet_post_entry(
-            wallet_lines=[WalletLine(wallet=wallet, amount=-10_001, type="payment", source="pi_x")],
+            wallet_lines=[WalletLine(wallet=funded_usd_wallet, amount=-10_001, type="payment", source="pi_x")],
             lines=[credit(adjustments, 10_001)],
             kind="payment",
         )
 
     assert JournalEntry.objects.count() == entries
-    assert BalanceTransaction.objects.filter(wallet=wallet).count() == 1  # the funding
+    assert BalanceTransaction.objects.filter(wallet=funded_usd_wallet).count() == 1  # the funding
 
 
 @pytest.mark.parametrize(("amount", "line_type"), [(0, "top_up"), (5, "gift"), (True, "top_up")])
-def test_a_malformed_wallet_line_is_refused(wallet, amount, line_type):
+def test_a_malformed_wallet_line_is_refused(funded_usd_wallet, amount, line_type):
     with pytest.raises(ParameterInvalid):
         wallet_post_entry(
-            wallet_lines=[WalletLine(wallet=wallet, amount=amount, type=line_type, source="x")],
+            wallet_lines=[WalletLine(wallet=funded_usd_wallet, amount=amount, type=line_type, source="x")],
             lines=[],
             kind="top_up",
         )

@@ -83,25 +83,29 @@ def test_wallets_require_authentication(api_client):
     assert api_client.post("/v1/wallets", {"currency": "usd"}, format="json").status_code == 401
 
 
-def test_retrieve_wallet_shows_the_ledger_balance(auth_client, wallet):
-    response = auth_client.get(f"/v1/wallets/{wallet.public_id}")
+def test_retrieve_wallet_shows_the_ledger_balance(auth_client, funded_usd_wallet):
+    response = auth_client.get(f"/v1/wallets/{funded_usd_wallet.public_id}")
 
     assert response.status_code == 200
     assert response.json()["data"]["balance"] == {"available": 10_000, "pending": 0, "owed": 0}
 
 
-def test_pending_balance_includes_payouts_not_yet_paid(auth_client, user, wallet):
+def test_pending_balance_includes_payouts_not_yet_paid(auth_client, user, funded_usd_wallet):
     payout_create(
-        user=user, wallet=wallet.public_id, amount=2_500, account_number="000123456789", routing_number="110000000"
+        user=user,
+        wallet=funded_usd_wallet.public_id,
+        amount=2_500,
+        account_number="000123456789",
+        routing_number="110000000",
     )
 
-    balance = auth_client.get(f"/v1/wallets/{wallet.public_id}").json()["data"]["balance"]
+    balance = auth_client.get(f"/v1/wallets/{funded_usd_wallet.public_id}").json()["data"]["balance"]
 
     assert balance == {"available": 7_500, "pending": 2_500, "owed": 0}
 
 
-def test_another_users_wallet_is_404(auth_client, other_wallet):
-    response = auth_client.get(f"/v1/wallets/{other_wallet.public_id}")
+def test_another_users_wallet_is_404(auth_client, other_user_wallet):
+    response = auth_client.get(f"/v1/wallets/{other_user_wallet.public_id}")
 
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "resource_missing"
@@ -111,7 +115,7 @@ def test_unknown_wallet_is_404(auth_client, db):
     assert auth_client.get("/v1/wallets/wal_doesnotexist").status_code == 404
 
 
-def test_list_shows_only_the_users_wallets_newest_first(auth_client, user, other_wallet):
+def test_list_shows_only_the_users_wallets_newest_first(auth_client, user, other_user_wallet):
     usd = WalletFactory(user=user, currency="usd")
     eur = WalletFactory(user=user, currency="eur")
 
@@ -135,14 +139,20 @@ def test_list_paginates_with_cursors(auth_client, user):
     assert second["has_more"] is False
 
 
-def test_retrieve_wallet_takes_a_fixed_number_of_queries(auth_client, user, wallet, django_assert_max_num_queries):
+def test_retrieve_wallet_takes_a_fixed_number_of_queries(
+    auth_client, user, funded_usd_wallet, django_assert_max_num_queries
+):
     for _ in range(3):
         payout_create(
-            user=user, wallet=wallet.public_id, amount=100, account_number="000123456789", routing_number="110000000"
+            user=user,
+            wallet=funded_usd_wallet.public_id,
+            amount=100,
+            account_number="000123456789",
+            routing_number="110000000",
         )
 
     with django_assert_max_num_queries(2):  # the user (JWT) and the wallet with its balances
-        response = auth_client.get(f"/v1/wallets/{wallet.public_id}")
+        response = auth_client.get(f"/v1/wallets/{funded_usd_wallet.public_id}")
 
     assert response.json()["data"]["balance"] == {"available": 9_700, "pending": 300, "owed": 0}
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from wallets import bank
+from wallets.sandbox import bank
 
 
 @pytest.mark.parametrize(

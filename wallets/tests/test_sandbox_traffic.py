@@ -8,7 +8,7 @@ from fraud.models import AssessmentRecord, Review
 from fraud.simulation import RUNNERS
 from ledger.models import Account
 from wallets.models import Payout, Transfer
-from wallets.simulation import wallets_runner
+from wallets.sandbox.traffic import wallets_runner
 
 
 def test_wallets_registers_its_runner_with_fraud():
