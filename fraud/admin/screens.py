@@ -1,4 +1,8 @@
-"""Operators' fraud screens: rules, allow/block lists, risk models, the feature log (reviews: fraud.admin.reviews)."""
+"""Operators' fraud screens: rules, allow/block lists, risk models, the feature log (reviews: fraud.admin.reviews).
+
+Every add, change and delete of a rule or a list entry goes through `fraud.services`, which
+audit-logs it with the operator's request id and IP; the forms only validate.
+"""
 
 import json
 
@@ -8,9 +12,8 @@ from django.utils.html import format_html
 from rangefilter.filters import DateRangeFilter
 
 from fraud import services
-from fraud.assessment import forget_rules
 from fraud.models import AssessmentRecord, ListEntry, RiskModel, Rule
-from payments_platform.admin import ReadOnlyAdmin, admin_link
+from payments_platform.admin import ReadOnlyAdmin, admin_link, operator_request
 from payments_platform.money import money_html
 
 
@@ -33,16 +36,22 @@ class RuleAdmin(admin.ModelAdmin):
     ordering = ["action", "position", "id"]
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        forget_rules()
+        request_id, ip = operator_request(request)
+        if change:
+            changes = form_changes(obj, form)
+            saved = services.rule_update(rule=obj, changes=changes, actor=request.user, request_id=request_id, ip=ip)
+        else:
+            values = {field: getattr(obj, field) for field in RuleForm.Meta.fields}
+            saved = services.rule_create(**values, actor=request.user, request_id=request_id, ip=ip)
+        adopt(obj, saved)
 
     def delete_model(self, request, obj):
-        super().delete_model(request, obj)
-        forget_rules()
+        request_id, ip = operator_request(request)
+        services.rule_delete(rule=obj, actor=request.user, request_id=request_id, ip=ip)
 
     def delete_queryset(self, request, queryset):
-        super().delete_queryset(request, queryset)
-        forget_rules()
+        for rule in queryset.order_by("pk"):
+            self.delete_model(request, rule)
 
 
 @admin.register(ListEntry)
@@ -54,9 +63,34 @@ class ListEntryAdmin(admin.ModelAdmin):
     list_select_related = ["created_by"]
 
     def save_model(self, request, obj, form, change):
-        if not change:
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)
+        request_id, ip = operator_request(request)
+        if change:
+            changes = form_changes(obj, form)
+            saved = services.list_entry_update(
+                entry=obj, changes=changes, actor=request.user, request_id=request_id, ip=ip
+            )
+        else:
+            values = {field: getattr(obj, field) for field in self.fields}
+            saved = services.list_entry_add(**values, actor=request.user, request_id=request_id, ip=ip)
+        adopt(obj, saved)
+
+    def delete_model(self, request, obj):
+        request_id, ip = operator_request(request)
+        services.list_entry_remove(entry=obj, actor=request.user, request_id=request_id, ip=ip)
+
+    def delete_queryset(self, request, queryset):
+        for entry in queryset.order_by("pk"):
+            self.delete_model(request, entry)
+
+
+def form_changes(obj, form) -> dict:
+    """The fields the operator changed, with their validated (and normalized) values."""
+    return {field: getattr(obj, field) for field in form.changed_data}
+
+
+def adopt(built, saved) -> None:
+    """Make the instance the admin built from its form the row the service saved (the admin logs and links it)."""
+    built.__dict__.update(saved.__dict__)
 
 
 def _pretty(data) -> str:

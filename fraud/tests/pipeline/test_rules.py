@@ -2,7 +2,7 @@
 
 import pytest
 
-from fraud.rules import (
+from fraud.pipeline.rules import (
     MAX_DEPTH,
     MAX_RULE_LENGTH,
     Attribute,

@@ -2,8 +2,8 @@
 
 import pytest
 
-from fraud import scoring
 from fraud.models import RiskModel
+from fraud.pipeline import scoring
 from fraud.services import assess, risk_model_activate, risk_model_store
 
 
