@@ -1,31 +1,61 @@
-"""The rule language: a tokenizer, a recursive-descent parser to an AST, and an evaluator.
+"""The rule language: a Lark grammar, and a transformer to the AST of `fraud.pipeline.rule_ast`.
 
-Grammar (keywords are case-insensitive; no `eval`, no attribute access, nothing but this)::
+`GRAMMAR` below is the whole language (keywords are case-insensitive; no `eval`, no
+attribute access, nothing but this). `:name:` reads a signal of the assessment
+(`:risk_score:`, `:amount_usd:`, any signal a check adds). `@name` is one of the
+operator-edited lists (`@blocked_cards`, ...). A bare operand is true when the signal is
+truthy. What a rule means (`matches`, `evaluate`) lives with the AST in `rule_ast`.
 
-    rule        := action "if" expression
-    action      := "allow" | "block" | "review"
-    expression  := and_expr ("or" and_expr)*
-    and_expr    := not_expr ("and" not_expr)*
-    not_expr    := "not" not_expr | comparison
-    comparison  := operand [ compare_op operand | ["not"] "in" collection ]
-    compare_op  := "=" | "==" | "!=" | "<" | "<=" | ">" | ">="
-    operand     := ":attribute:" | number | 'string' | "string" | true | false | "(" expression ")"
-    collection  := "@list_name" | "(" literal ("," literal)* ")"
-
-`:name:` reads a signal of the assessment (`:risk_score:`, `:amount_usd:`, any signal a
-check adds). `@name` is one of the operator-edited lists (`@blocked_cards`, ...). A bare
-operand is true when the signal is truthy. A comparison with a missing signal, or between
-values of different types, is false, never an error (as in Radar).
-
-Every syntax error carries the 0-based character position where it was found.
+Every syntax error carries the 0-based character position where it was found: the whole
+rule is lexed first (an unknown word or character anywhere is reported before a grammar
+error), then parsed (LALR); nesting is checked before the AST is built.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+
+from lark import Lark, Transformer, Tree
+from lark import Token as LarkToken
+from lark.exceptions import UnexpectedCharacters, UnexpectedToken, VisitError
+
+from fraud.pipeline.rule_ast import (
+    Attribute,
+    BoolOp,
+    Collection,
+    Compare,
+    ListLookup,
+    ListRef,
+    Literal,
+    Membership,
+    Not,
+    ParsedRule,
+    evaluate,
+    matches,
+)
+
+__all__ = [
+    "ACTIONS",
+    "LIST_NAMES",
+    "MAX_DEPTH",
+    "MAX_RULE_LENGTH",
+    "Attribute",
+    "BoolOp",
+    "Collection",
+    "Compare",
+    "ListLookup",
+    "ListRef",
+    "Literal",
+    "Membership",
+    "Not",
+    "ParsedRule",
+    "RuleSyntaxError",
+    "Token",
+    "evaluate",
+    "matches",
+    "parse_rule",
+    "tokenize",
+]
 
 MAX_RULE_LENGTH = 1000
 MAX_DEPTH = 32
@@ -43,6 +73,75 @@ for _kind, _plural in (
     LIST_NAMES[f"blocked_{_plural}"] = (_kind, "block")
     LIST_NAMES[f"allowed_{_plural}"] = (_kind, "allow")
 
+# Keywords outrank WORD (priority 2) and end at a word boundary, so `iffy` is a word. A bare
+# word is never valid: it is in the grammar so that its error names the whole word.
+GRAMMAR = r"""
+rule: ACTION _IF expression
+
+?expression: and_expr (_OR and_expr)+   -> any_of
+           | and_expr
+?and_expr: not_expr (_AND not_expr)+    -> all_of
+         | not_expr
+?not_expr: _NOT not_expr                -> negation
+         | comparison
+?comparison: operand COMPARE operand    -> compare
+           | operand _IN collection     -> member
+           | operand _NOT _IN collection -> non_member
+           | operand
+?operand: ATTR                          -> attribute
+        | literal
+        | LPAREN expression RPAREN      -> group
+        | WORD                          -> unknown_word
+?literal: NUMBER -> number
+        | STRING -> string
+        | TRUE   -> true
+        | FALSE  -> false
+?collection: LIST                       -> list_ref
+           | LPAREN literal (COMMA literal)* RPAREN -> values
+
+ACTION.2: /(allow|block|review)\b/i
+_IF.2: /if\b/i
+_AND.2: /and\b/i
+_OR.2: /or\b/i
+_NOT.2: /not\b/i
+_IN.2: /in\b/i
+TRUE.2: /true\b/i
+FALSE.2: /false\b/i
+ATTR: /:[A-Za-z_][A-Za-z0-9_]{0,63}:/
+LIST: /@[A-Za-z_][A-Za-z0-9_]{0,63}/
+NUMBER: /-?(?:\d{1,18}(?:\.\d{1,12})?|\.\d{1,12})/
+STRING: /'[^'\\\n]{0,256}'|"[^"\\\n]{0,256}"/
+COMPARE: /==|!=|<=|>=|=|<|>/
+LPAREN: "("
+RPAREN: ")"
+COMMA: ","
+WORD: /[A-Za-z_][A-Za-z0-9_]*/
+%ignore /\s+/
+"""
+
+_PARSER = Lark(GRAMMAR, start="rule", parser="lalr", lexer="basic", propagate_positions=True)
+
+# How a grammar error names what it expected.
+_EXPECTED_WORDS = {
+    "ACTION": "allow, block or review",
+    "_IF": "'if'",
+    "_AND": "'and'",
+    "_OR": "'or'",
+    "_NOT": "'not'",
+    "_IN": "'in'",
+    "TRUE": "true",
+    "FALSE": "false",
+    "ATTR": "an attribute (:name:)",
+    "LIST": "@list",
+    "NUMBER": "a number",
+    "STRING": "a string",
+    "COMPARE": "a comparison (= != < <= > >=)",
+    "LPAREN": "'('",
+    "RPAREN": "')'",
+    "COMMA": "','",
+    "$END": "end of rule",
+}
+
 
 class RuleSyntaxError(ValueError):
     """A rule that does not parse; `position` is the 0-based offset of the offending character."""
@@ -55,282 +154,144 @@ class RuleSyntaxError(ValueError):
 
 # --- Tokens ------------------------------------------------------------------------------
 
-_KEYWORDS = {"if", "and", "or", "not", "in", "true", "false", *ACTIONS}
-_TOKEN_PATTERNS = [
-    ("WS", r"\s+"),
-    ("ATTR", r":[A-Za-z_][A-Za-z0-9_]{0,63}:"),
-    ("LIST", r"@[A-Za-z_][A-Za-z0-9_]{0,63}"),
-    ("NUMBER", r"-?(?:\d{1,18}(?:\.\d{1,12})?|\.\d{1,12})"),
-    ("STRING", r"'[^'\\\n]{0,256}'|\"[^\"\\\n]{0,256}\""),
-    ("OP", r"==|!=|<=|>=|=|<|>"),
-    ("LPAREN", r"\("),
-    ("RPAREN", r"\)"),
-    ("COMMA", r","),
-    ("WORD", r"[A-Za-z_][A-Za-z0-9_]*"),
-]
-_TOKEN_RE = re.compile("|".join(f"(?P<{name}>{pattern})" for name, pattern in _TOKEN_PATTERNS))
+
+def _unknown_word(token: LarkToken) -> RuleSyntaxError:
+    return RuleSyntaxError(
+        f"Unknown word {str(token)!r} (attributes are written :name:, lists @name, strings in quotes)",
+        token.start_pos,
+    )
+
+
+_KEYWORD_TERMINALS = {"ACTION", "_IF", "_AND", "_OR", "_NOT", "_IN", "TRUE", "FALSE"}
 
 
 @dataclass(frozen=True)
 class Token:
-    kind: str  # ATTR LIST NUMBER STRING OP LPAREN RPAREN COMMA KEYWORD END
+    kind: str  # ATTR LIST NUMBER STRING COMPARE LPAREN RPAREN COMMA KEYWORD END
     text: str
     position: int
 
 
 def tokenize(source: str) -> list[Token]:
-    """Split `source` into tokens; raises RuleSyntaxError at the first character that starts none."""
+    """Split `source` into tokens; raises RuleSyntaxError at the first character or word that starts none."""
     tokens: list[Token] = []
-    position = 0
-    while position < len(source):
-        match = _TOKEN_RE.match(source, position)
-        if match is None:
-            char = source[position]
-            if char in "'\"":
-                raise RuleSyntaxError("Unterminated or too long string", position)
-            raise RuleSyntaxError(f"Unexpected character {char!r}", position)
-        kind = match.lastgroup or ""
-        text = match.group()
-        if kind == "WORD":
-            if text.lower() not in _KEYWORDS:
-                raise RuleSyntaxError(
-                    f"Unknown word {text!r} (attributes are written :name:, lists @name, strings in quotes)",
-                    position,
-                )
-            kind, text = "KEYWORD", text.lower()
-        if kind != "WS":
-            tokens.append(Token(kind, text, position))
-        position = match.end()
+    try:
+        for token in _PARSER.lex(source):
+            if token.type == "WORD":
+                raise _unknown_word(token)
+            if token.type in _KEYWORD_TERMINALS:
+                tokens.append(Token("KEYWORD", token.lower(), token.start_pos))
+            else:
+                tokens.append(Token(token.type, str(token), token.start_pos))
+    except UnexpectedCharacters as error:
+        char = source[error.pos_in_stream]
+        if char in "'\"":
+            raise RuleSyntaxError("Unterminated or too long string", error.pos_in_stream) from None
+        raise RuleSyntaxError(f"Unexpected character {char!r}", error.pos_in_stream) from None
     tokens.append(Token("END", "", len(source)))
     return tokens
-
-
-# --- AST ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Literal:
-    value: Any
-
-
-@dataclass(frozen=True)
-class Attribute:
-    name: str
-
-
-@dataclass(frozen=True)
-class ListRef:
-    name: str
-
-
-@dataclass(frozen=True)
-class Collection:
-    values: tuple
-
-
-@dataclass(frozen=True)
-class Compare:
-    op: str
-    left: Any
-    right: Any
-
-
-@dataclass(frozen=True)
-class Membership:
-    item: Any
-    collection: ListRef | Collection
-    negated: bool
-
-
-@dataclass(frozen=True)
-class BoolOp:
-    op: str  # "and" | "or"
-    operands: tuple
-
-
-@dataclass(frozen=True)
-class Not:
-    operand: Any
-
-
-@dataclass(frozen=True)
-class ParsedRule:
-    action: str
-    condition: Any
-    source: str
-
-    def attributes(self) -> set[str]:
-        found: set[str] = set()
-        _collect(self.condition, Attribute, found)
-        return found
-
-    def lists(self) -> set[str]:
-        found: set[str] = set()
-        _collect(self.condition, ListRef, found)
-        return found
-
-
-def _collect(node, node_type, found: set[str]) -> None:
-    if isinstance(node, node_type):
-        found.add(node.name)
-    for child in getattr(node, "__dict__", {}).values():
-        if isinstance(child, tuple):
-            for item in child:
-                _collect(item, node_type, found)
-        elif hasattr(child, "__dict__"):
-            _collect(child, node_type, found)
 
 
 # --- Parser ------------------------------------------------------------------------------
 
 
-class _Parser:
-    def __init__(self, source: str):
-        self.source = source
-        self.tokens = tokenize(source)
-        self.index = 0
-        self.depth = 0
+class _ToAst(Transformer):
+    """Lark's parse tree to the AST above; an unknown `@list` is a syntax error at its position."""
 
-    @property
-    def current(self) -> Token:
-        return self.tokens[self.index]
+    def rule(self, children):
+        action, condition = children
+        return action.lower(), condition
 
-    def advance(self) -> Token:
-        token = self.tokens[self.index]
-        if token.kind != "END":
-            self.index += 1
-        return token
+    def any_of(self, operands):
+        return BoolOp("or", tuple(operands))
 
-    def at_keyword(self, *words: str) -> bool:
-        return self.current.kind == "KEYWORD" and self.current.text in words
+    def all_of(self, operands):
+        return BoolOp("and", tuple(operands))
 
-    def expect_keyword(self, word: str) -> Token:
-        if not self.at_keyword(word):
-            raise RuleSyntaxError(f"Expected {word!r}, found {self._describe(self.current)}", self.current.position)
-        return self.advance()
+    def negation(self, children):
+        return Not(children[0])
 
-    def expect(self, kind: str, what: str) -> Token:
-        if self.current.kind != kind:
-            raise RuleSyntaxError(f"Expected {what}, found {self._describe(self.current)}", self.current.position)
-        return self.advance()
+    def compare(self, children):
+        left, op, right = children
+        return Compare("=" if op == "==" else str(op), left, right)
 
-    @staticmethod
-    def _describe(token: Token) -> str:
-        return "end of rule" if token.kind == "END" else repr(token.text)
+    def member(self, children):
+        return Membership(children[0], children[1], negated=False)
 
-    def enter(self) -> None:
-        self.depth += 1
-        if self.depth > MAX_DEPTH:
-            raise RuleSyntaxError(f"Rule nested deeper than {MAX_DEPTH} levels", self.current.position)
+    def non_member(self, children):
+        return Membership(children[0], children[1], negated=True)
 
-    def leave(self) -> None:
-        self.depth -= 1
+    def group(self, children):
+        return children[1]
 
-    def rule(self) -> ParsedRule:
-        token = self.current
-        if not self.at_keyword(*ACTIONS):
-            raise RuleSyntaxError(
-                f"A rule starts with allow, block or review, found {self._describe(token)}", token.position
-            )
-        action = self.advance().text
-        self.expect_keyword("if")
-        condition = self.expression()
-        if self.current.kind != "END":
-            raise RuleSyntaxError(f"Unexpected {self._describe(self.current)}", self.current.position)
-        return ParsedRule(action=action, condition=condition, source=self.source)
+    def unknown_word(self, children):
+        raise _unknown_word(children[0])
 
-    def expression(self):
-        self.enter()
-        operands = [self.and_expr()]
-        while self.at_keyword("or"):
-            self.advance()
-            operands.append(self.and_expr())
-        self.leave()
-        return operands[0] if len(operands) == 1 else BoolOp("or", tuple(operands))
+    def attribute(self, children):
+        return Attribute(children[0][1:-1].lower())
 
-    def and_expr(self):
-        operands = [self.not_expr()]
-        while self.at_keyword("and"):
-            self.advance()
-            operands.append(self.not_expr())
-        return operands[0] if len(operands) == 1 else BoolOp("and", tuple(operands))
+    def number(self, children):
+        text = str(children[0])
+        return Literal(float(text) if "." in text else int(text))
 
-    def not_expr(self):
-        if self.at_keyword("not"):
-            self.advance()
-            self.enter()
-            operand = self.not_expr()
-            self.leave()
-            return Not(operand)
-        return self.comparison()
+    def string(self, children):
+        return Literal(str(children[0])[1:-1])
 
-    def comparison(self):
-        left = self.operand()
-        if self.current.kind == "OP":
-            op = self.advance().text
-            op = "=" if op == "==" else op
-            right = self.operand()
-            return Compare(op, left, right)
-        if self.at_keyword("in"):
-            self.advance()
-            return Membership(left, self.collection(), negated=False)
-        if (
-            self.at_keyword("not")
-            and self.tokens[self.index + 1].kind == "KEYWORD"
-            and (self.tokens[self.index + 1].text == "in")
-        ):
-            self.advance()
-            self.advance()
-            return Membership(left, self.collection(), negated=True)
-        return left
+    def true(self, children):
+        return Literal(True)
 
-    def operand(self):
-        token = self.current
-        if token.kind == "ATTR":
-            self.advance()
-            return Attribute(token.text[1:-1].lower())
-        if token.kind in ("NUMBER", "STRING") or self.at_keyword("true", "false"):
-            return Literal(self.literal())
-        if token.kind == "LPAREN":
-            self.advance()
-            inner = self.expression()
-            self.expect("RPAREN", "')'")
-            return inner
-        raise RuleSyntaxError(
-            f"Expected an attribute (:name:), a value or '(', found {self._describe(token)}", token.position
-        )
+    def false(self, children):
+        return Literal(False)
 
-    def literal(self):
-        token = self.current
-        if token.kind == "NUMBER":
-            self.advance()
-            return float(token.text) if "." in token.text else int(token.text)
-        if token.kind == "STRING":
-            self.advance()
-            return token.text[1:-1]
-        if self.at_keyword("true", "false"):
-            self.advance()
-            return token.text == "true"
-        raise RuleSyntaxError(f"Expected a number, string or boolean, found {self._describe(token)}", token.position)
+    def values(self, children):
+        return Collection(tuple(child.value for child in children if isinstance(child, Literal)))
 
-    def collection(self):
-        token = self.current
-        if token.kind == "LIST":
-            self.advance()
-            name = token.text[1:].lower()
-            if name not in LIST_NAMES:
-                known = ", ".join(f"@{known}" for known in sorted(LIST_NAMES))
-                raise RuleSyntaxError(f"Unknown list @{name} (known lists: {known})", token.position)
-            return ListRef(name)
-        if token.kind == "LPAREN":
-            self.advance()
-            values = [self.literal()]
-            while self.current.kind == "COMMA":
-                self.advance()
-                values.append(self.literal())
-            self.expect("RPAREN", "')' or ','")
-            return Collection(tuple(values))
-        raise RuleSyntaxError(f"Expected @list or (values...), found {self._describe(token)}", token.position)
+    def list_ref(self, children):
+        token = children[0]
+        name = token[1:].lower()
+        if name not in LIST_NAMES:
+            raise _unknown_list(str(token), token.start_pos)
+        return ListRef(name)
+
+
+def _unknown_list(text: str, position: int) -> RuleSyntaxError:
+    known = ", ".join(f"@{known}" for known in sorted(LIST_NAMES))
+    return RuleSyntaxError(f"Unknown list @{text[1:].lower()} (known lists: {known})", position)
+
+
+def _start(node: Tree | LarkToken) -> int:
+    return node.start_pos if isinstance(node, LarkToken) else node.meta.start_pos
+
+
+def _check_depth(tree: Tree) -> None:
+    """Refuse nesting (parentheses and `not`) deeper than MAX_DEPTH, leftmost first, without recursion."""
+    stack = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        children = [child for child in node.children if isinstance(child, Tree)]
+        for child in reversed(children):
+            nested = depth + (child.data in ("group", "negation"))
+            if nested > MAX_DEPTH:
+                inner = [part for part in child.children if isinstance(part, Tree)]
+                raise RuleSyntaxError(f"Rule nested deeper than {MAX_DEPTH} levels", _start(inner[0]))
+            stack.append((child, nested))
+
+
+def _grammar_error(error: UnexpectedToken, source: str, tokens: list[Token]) -> RuleSyntaxError:
+    token = error.token
+    at_end = token.type == "$END"
+    position = len(source) if at_end else token.start_pos
+    index = next(index for index, seen in enumerate(tokens) if seen.position == position)
+    for parsed in tokens[:index]:  # the parser took it as a collection, so reached it first
+        if parsed.kind == "LIST" and parsed.text[1:].lower() not in LIST_NAMES:
+            return _unknown_list(parsed.text, parsed.position)
+    if set(error.expected) == {"_IN"}:  # `not` after an operand, but no `in`: the `not` is what is wrong
+        misplaced = tokens[index - 1]
+        return RuleSyntaxError(f"Unexpected {misplaced.text!r}", misplaced.position)
+    found = "end of rule" if at_end else repr(str(token))
+    expected = sorted({_EXPECTED_WORDS.get(name, name.lower()) for name in error.expected})
+    wanted = expected[0] if len(expected) == 1 else ", ".join(expected[:-1]) + " or " + expected[-1]
+    return RuleSyntaxError(f"Expected {wanted}, found {found}", position)
 
 
 def parse_rule(source: str) -> ParsedRule:
@@ -341,71 +302,14 @@ def parse_rule(source: str) -> ParsedRule:
         raise RuleSyntaxError(f"A rule is at most {MAX_RULE_LENGTH} characters", MAX_RULE_LENGTH)
     if not source.strip():
         raise RuleSyntaxError("A rule cannot be empty", 0)
-    return _Parser(source).rule()
-
-
-# --- Evaluation --------------------------------------------------------------------------
-
-ListLookup = Callable[[str, Any], bool]  # (list name, value) -> is the value on that list?
-
-_MISSING = object()
-
-
-def _comparable(left, right) -> bool:
-    numeric = (int, float)
-    if isinstance(left, bool) or isinstance(right, bool):
-        return isinstance(left, bool) and isinstance(right, bool)
-    if isinstance(left, numeric) and isinstance(right, numeric):
-        return True
-    return isinstance(left, str) and isinstance(right, str)
-
-
-def _normal(value):
-    return value.lower() if isinstance(value, str) else value
-
-
-def evaluate(node, signals: Mapping[str, Any], in_list: ListLookup) -> Any:
-    """Evaluate an AST node against `signals`; a missing signal makes its comparison false."""
-    if isinstance(node, Literal):
-        return node.value
-    if isinstance(node, Attribute):
-        return signals.get(node.name, _MISSING)
-    if isinstance(node, BoolOp):
-        if node.op == "and":
-            return all(_truthy(evaluate(child, signals, in_list)) for child in node.operands)
-        return any(_truthy(evaluate(child, signals, in_list)) for child in node.operands)
-    if isinstance(node, Not):
-        value = evaluate(node.operand, signals, in_list)
-        return False if value is _MISSING or value is None else not _truthy(value)
-    if isinstance(node, Compare):
-        left = evaluate(node.left, signals, in_list)
-        right = evaluate(node.right, signals, in_list)
-        if left is _MISSING or right is _MISSING or left is None or right is None or not _comparable(left, right):
-            return False
-        left, right = _normal(left), _normal(right)
-        if node.op == "=":
-            return left == right
-        if node.op == "!=":
-            return left != right
-        if isinstance(left, bool):
-            return False
-        return {"<": left < right, "<=": left <= right, ">": left > right, ">=": left >= right}[node.op]
-    if isinstance(node, Membership):
-        item = evaluate(node.item, signals, in_list)
-        if item is _MISSING or item is None or item == "":
-            return False
-        if isinstance(node.collection, ListRef):
-            found = in_list(node.collection.name, item)
-        else:
-            found = _normal(item) in {_normal(value) for value in node.collection.values}
-        return not found if node.negated else found
-    raise TypeError(f"Unknown rule node {node!r}")
-
-
-def _truthy(value) -> bool:
-    return value is not _MISSING and bool(value)
-
-
-def matches(rule: ParsedRule, signals: Mapping[str, Any], in_list: ListLookup) -> bool:
-    """Whether the rule's condition holds for these signals."""
-    return _truthy(evaluate(rule.condition, signals, in_list))
+    tokens = tokenize(source)
+    try:
+        tree = _PARSER.parse(source)
+    except UnexpectedToken as error:
+        raise _grammar_error(error, source, tokens) from None
+    _check_depth(tree)
+    try:
+        action, condition = _ToAst().transform(tree)
+    except VisitError as error:
+        raise error.orig_exc from None
+    return ParsedRule(action=action, condition=condition, source=source)
