@@ -8,19 +8,24 @@ from typing import Any
 from django.db import models
 
 
-def changes_apply(*, instance: models.Model, changes: Mapping[str, Any], fields: Iterable[str]) -> dict:
-    """Set the changed `fields` on `instance`; returns `{field: {"from": old, "to": new}}` of what differed.
+def row_edit(*, row: models.Model, changes: Mapping[str, Any], fields: Iterable[str]) -> tuple[models.Model, dict]:
+    """Lock `row`, set the changed `fields` on it, validate (`full_clean`) and save it.
 
-    Raises ValueError for a field outside `fields`: an edit names only what operators may change.
+    Returns the saved row and `{field: {"from": old, "to": new}}` of what differed. Call it in
+    a transaction. Raises ValueError for a field outside `fields` (an edit names only what
+    operators may change) and django ValidationError for an invalid result.
     """
     allowed = set(fields)
     unknown = set(changes) - allowed
     if unknown:
         raise ValueError(f"Cannot change {sorted(unknown)}; only {sorted(allowed)}")
+    locked = type(row).objects.select_for_update().get(pk=row.pk)
     applied = {}
     for field, new in changes.items():
-        old = getattr(instance, field)
+        old = getattr(locked, field)
         if old != new:
-            setattr(instance, field, new)
+            setattr(locked, field, new)
             applied[field] = {"from": old, "to": new}
-    return applied
+    locked.full_clean()
+    locked.save()
+    return locked, applied

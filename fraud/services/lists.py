@@ -9,9 +9,21 @@ from django.db import transaction
 
 from accounts.services import audit_log_record
 from fraud.models import ListEntry, normalize_list_value
-from fraud.services.changes import changes_apply
+from fraud.services.changes import row_edit
 
 EDITABLE_FIELDS = ("kind", "list_action", "value", "reason")
+
+
+def _audit(entry: ListEntry, action: str, details: dict, *, actor, request_id: str, ip: str | None) -> None:
+    audit_log_record(
+        action=f"fraud.list_entry.{action}",
+        actor=actor,
+        object_type="list_entry",
+        object_id=str(entry.pk),
+        request_id=request_id,
+        ip=ip,
+        details=details,
+    )
 
 
 def list_entry_add(
@@ -38,15 +50,8 @@ def list_entry_add(
             defaults={"reason": reason[:255], "created_by": actor},
         )
         if created:
-            audit_log_record(
-                action=f"fraud.list_entry.{list_action}",
-                actor=actor,
-                object_type="list_entry",
-                object_id=str(entry.pk),
-                request_id=request_id,
-                ip=ip,
-                details={"kind": kind, "reason": reason[:255]},
-            )
+            details = {"kind": kind, "reason": reason[:255]}
+            _audit(entry, list_action, details, actor=actor, request_id=request_id, ip=ip)
     return entry
 
 
@@ -71,33 +76,15 @@ def list_entry_update(
     Locks the entry's row; raises django ValidationError for a value its kind refuses.
     """
     with transaction.atomic():
-        locked = ListEntry.objects.select_for_update().get(pk=entry.pk)
-        applied = changes_apply(instance=locked, changes=changes, fields=EDITABLE_FIELDS)
-        locked.full_clean()
-        locked.save()
+        locked, applied = row_edit(row=entry, changes=changes, fields=EDITABLE_FIELDS)
         if applied:
-            audit_log_record(
-                action="fraud.list_entry.updated",
-                actor=actor,
-                object_type="list_entry",
-                object_id=str(locked.pk),
-                request_id=request_id,
-                ip=ip,
-                details={"changed": applied},
-            )
+            _audit(locked, "updated", {"changed": applied}, actor=actor, request_id=request_id, ip=ip)
     return locked
 
 
 def list_entry_remove(*, entry: ListEntry, actor, request_id: str = "", ip: str | None = None) -> None:
     """Take a value off its list, audit-logged with what it was."""
     with transaction.atomic():
-        audit_log_record(
-            action="fraud.list_entry.removed",
-            actor=actor,
-            object_type="list_entry",
-            object_id=str(entry.pk),
-            request_id=request_id,
-            ip=ip,
-            details={"kind": entry.kind, "list_action": entry.list_action, "value": entry.value},
-        )
+        details = {"kind": entry.kind, "list_action": entry.list_action, "value": entry.value}
+        _audit(entry, "removed", details, actor=actor, request_id=request_id, ip=ip)
         entry.delete()

@@ -15,7 +15,7 @@ from django.db import transaction
 from accounts.services import audit_log_record
 from fraud.models import Rule
 from fraud.pipeline.assessment import forget_rules
-from fraud.services.changes import changes_apply
+from fraud.services.changes import row_edit
 
 EDITABLE_FIELDS = ("name", "expression", "reason", "position", "enabled", "description")
 
@@ -63,10 +63,7 @@ def rule_update(*, rule: Rule, changes: Mapping[str, Any], actor, request_id: st
     Locks the rule's row; raises django ValidationError if the new expression does not parse.
     """
     with transaction.atomic():
-        locked = Rule.objects.select_for_update().get(pk=rule.pk)
-        applied = changes_apply(instance=locked, changes=changes, fields=EDITABLE_FIELDS)
-        locked.full_clean()
-        locked.save()
+        locked, applied = row_edit(row=rule, changes=changes, fields=EDITABLE_FIELDS)
         if applied:
             _audit(locked, "updated", {"changed": applied}, actor=actor, request_id=request_id, ip=ip)
     forget_rules()
