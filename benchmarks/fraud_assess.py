@@ -108,7 +108,7 @@ def main() -> None:
         overhead_samples.append(time.perf_counter() - started)
 
     features = scoring.features_from_signals(assessment.signals)
-    model = scoring.active_model()
+    model = scoring.risk_model_active()
     score_samples = []
     for _ in range(arguments.iterations):
         started = time.perf_counter()

@@ -116,12 +116,12 @@ def _enabled_rules_query() -> list[tuple[str, str, str]]:
     return list(queryset.values_list("name", "expression", "reason"))
 
 
-def enabled_rules() -> list[tuple[str, str, str]]:
+def rules_enabled() -> list[tuple[str, str, str]]:
     """(name, expression, reason) of the enabled rules in evaluation order; cached FRAUD_RULES_CACHE_SECONDS."""
     return _rules_cache.get_or_load("rules", _enabled_rules_query)
 
 
-def forget_rules() -> None:
+def rules_cache_clear() -> None:
     """Drop this process's cached rules (after a rule is saved or deleted here)."""
     _rules_cache.clear()
 
@@ -130,7 +130,7 @@ def _decide(signals: dict) -> tuple[str, list[str], str | None]:
     """Rules in the order allow, block, review (then position, id); the first match decides."""
     lookup = ListLookup(signals)
     outcome = {"allow": "authorized", "block": "blocked", "review": "manual_review"}
-    for name, expression, reason in enabled_rules():
+    for name, expression, reason in rules_enabled():
         try:
             parsed = _parsed(expression)
         except RuleSyntaxError:

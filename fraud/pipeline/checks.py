@@ -121,7 +121,7 @@ def repeated_declines(context: RiskContext, signals: Mapping) -> dict:
 
 def ml_score(context: RiskContext, signals: Mapping) -> dict:
     """The risk model's score (trained JSON model, or the built-in one), from every signal before it."""
-    model = scoring.active_model()
+    model = scoring.risk_model_active()
     return {
         "ml_score": scoring.score(model, scoring.features_from_signals(signals)),
         "model_version": model["version"],

@@ -196,7 +196,7 @@ def tokenize(source: str) -> list[Token]:
 
 
 class _ToAst(Transformer):
-    """Lark's parse tree to the AST above; an unknown `@list` is a syntax error at its position."""
+    """Lark's parse tree to the nodes of `rule_ast`; an unknown `@list` is a syntax error at its position."""
 
     def rule(self, children):
         action, condition = children

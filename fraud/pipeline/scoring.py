@@ -141,11 +141,11 @@ def _active_model_query() -> dict:
     return {**row["parameters"], "version": row["version"]} if row else BUILTIN_MODEL
 
 
-def active_model() -> dict:
+def risk_model_active() -> dict:
     """The active RiskModel's parameters (with its version), or BUILTIN_MODEL; cached FRAUD_MODEL_CACHE_SECONDS."""
     return _model_cache.get_or_load("model", _active_model_query)
 
 
-def forget_active_model() -> None:
+def risk_model_cache_clear() -> None:
     """Drop the cached model so the next assessment reads the active one (after training or in tests)."""
     _model_cache.clear()

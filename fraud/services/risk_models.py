@@ -23,7 +23,7 @@ def risk_model_store(
         model = RiskModel.objects.create(
             version=version, parameters=parameters, metrics=metrics, trained_on=trained_on, active=activate
         )
-    scoring.forget_active_model()
+    scoring.risk_model_cache_clear()
     return model
 
 
@@ -36,5 +36,5 @@ def risk_model_activate(*, model: RiskModel, actor=None) -> RiskModel:
             action="fraud.risk_model.activated", actor=actor, object_type="risk_model", object_id=model.version
         )
     model.active = True
-    scoring.forget_active_model()
+    scoring.risk_model_cache_clear()
     return model

@@ -14,7 +14,7 @@ from django.db import transaction
 
 from accounts.services import audit_log_record
 from fraud.models import Rule
-from fraud.pipeline.assessment import forget_rules
+from fraud.pipeline.assessment import rules_cache_clear
 from fraud.services.changes import row_edit
 
 EDITABLE_FIELDS = ("name", "expression", "reason", "position", "enabled", "description")
@@ -53,7 +53,7 @@ def rule_create(
         rule.save()
         details = {"expression": rule.expression, "position": rule.position, "enabled": rule.enabled}
         _audit(rule, "created", details, actor=actor, request_id=request_id, ip=ip)
-    forget_rules()
+    rules_cache_clear()
     return rule
 
 
@@ -66,7 +66,7 @@ def rule_update(*, rule: Rule, changes: Mapping[str, Any], actor, request_id: st
         locked, applied = row_edit(row=rule, changes=changes, fields=EDITABLE_FIELDS)
         if applied:
             _audit(locked, "updated", {"changed": applied}, actor=actor, request_id=request_id, ip=ip)
-    forget_rules()
+    rules_cache_clear()
     return locked
 
 
@@ -76,4 +76,4 @@ def rule_delete(*, rule: Rule, actor, request_id: str = "", ip: str | None = Non
         details = {"expression": rule.expression, "action": rule.action}
         _audit(rule, "deleted", details, actor=actor, request_id=request_id, ip=ip)
         rule.delete()
-    forget_rules()
+    rules_cache_clear()

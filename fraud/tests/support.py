@@ -3,7 +3,7 @@
 from contextlib import contextmanager
 
 from fraud.pipeline import scoring, velocity
-from fraud.pipeline.assessment import forget_rules
+from fraud.pipeline.assessment import rules_cache_clear
 from fraud.services.reviews import REVIEW_HANDLERS
 
 
@@ -28,13 +28,13 @@ def fresh_fraud_state(settings=None):
     if settings is not None:
         settings.FRAUD_RULES_CACHE_SECONDS = 0
     velocity.reset_clients()
-    forget_rules()
-    scoring.forget_active_model()
+    rules_cache_clear()
+    scoring.risk_model_cache_clear()
     wipe_velocity_keys()
     yield
     velocity.reset_clients()
-    forget_rules()
-    scoring.forget_active_model()
+    rules_cache_clear()
+    scoring.risk_model_cache_clear()
 
 
 @contextmanager

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from accounts.models import AuditLogEntry
 from fraud.models import ListEntry, Rule
-from fraud.pipeline.assessment import enabled_rules
+from fraud.pipeline.assessment import rules_enabled
 from fraud.tests.factories import ListEntryFactory, RuleFactory
 
 pytestmark = pytest.mark.django_db
@@ -47,11 +47,11 @@ def test_changing_a_rule_in_the_admin_is_audited_with_what_changed(admin_client)
 def test_a_changed_rule_applies_at_once_in_the_process_that_saved_it(admin_client, settings):
     settings.FRAUD_RULES_CACHE_SECONDS = 60
     rule = RuleFactory(name="big", expression="review if :amount_usd: > 5000", position=5)
-    assert ("big", "review if :amount_usd: > 5000", "") in enabled_rules()
+    assert ("big", "review if :amount_usd: > 5000", "") in rules_enabled()
 
     admin_client.post(reverse("admin:fraud_rule_change", args=[rule.pk]), rule_form(enabled=""))
 
-    assert "big" not in [name for name, _expression, _reason in enabled_rules()]
+    assert "big" not in [name for name, _expression, _reason in rules_enabled()]
 
 
 def test_a_rule_edit_that_does_not_parse_changes_nothing_and_is_not_audited(admin_client):
