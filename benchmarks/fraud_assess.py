@@ -58,8 +58,8 @@ def main() -> None:
     from django.utils import timezone
 
     from accounts.models import User
-    from fraud import scoring, velocity
-    from fraud.assessment import RiskContext
+    from fraud.pipeline import scoring, velocity
+    from fraud.pipeline.context import RiskContext
     from fraud.services import assess, assessment_record, blocklist_add, velocity_record
 
     call_command("migrate", verbosity=0)
@@ -108,7 +108,7 @@ def main() -> None:
         overhead_samples.append(time.perf_counter() - started)
 
     features = scoring.features_from_signals(assessment.signals)
-    model = scoring.active_model()
+    model = scoring.risk_model_active()
     score_samples = []
     for _ in range(arguments.iterations):
         started = time.perf_counter()
@@ -129,7 +129,7 @@ def main() -> None:
     from fraud.models import AssessmentRecord
 
     AssessmentRecord.objects.filter(object_type="benchmark").delete()
-    client = velocity._client().redis
+    client = velocity.velocity_client().redis
     keys = list(client.scan_iter(match="fraud:*", count=1000))
     if keys:
         client.delete(*keys)
@@ -151,7 +151,7 @@ def confirm_overhead(confirms: int) -> None:
 
     from accounts.models import User
     from fraud import conf as fraud_conf
-    from fraud.assessment import Assessment
+    from fraud.pipeline.context import Assessment
     from fraud.services import allowlist_add
     from payments.services import intents
     from payments.services.methods import payment_method_create

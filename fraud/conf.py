@@ -7,16 +7,18 @@ environment.
 
 from django.conf import settings
 
+# The built-in checks. Their former paths (`fraud.checks.lists`, ...) still resolve:
+# `fraud/checks.py` names them for FRAUD_CHECKS values written before the pipeline moved.
 DEFAULT_CHECKS = [
-    "fraud.checks.lists",
-    "fraud.checks.velocity",
-    "fraud.checks.amount_anomaly",
-    "fraud.checks.new_account_large_amount",
-    "fraud.checks.card_ip_country_mismatch",
-    "fraud.checks.distinct_cards",
-    "fraud.checks.repeated_declines",
-    "fraud.checks.test_cards",
-    "fraud.checks.ml_score",
+    "fraud.pipeline.checks.lists",
+    "fraud.pipeline.checks.velocity",
+    "fraud.pipeline.checks.amount_anomaly",
+    "fraud.pipeline.checks.new_account_large_amount",
+    "fraud.pipeline.checks.card_ip_country_mismatch",
+    "fraud.pipeline.checks.distinct_cards",
+    "fraud.pipeline.checks.repeated_declines",
+    "fraud.sandbox.simulator_cards.test_cards",  # sandbox only: leave it out in production
+    "fraud.pipeline.checks.ml_score",
 ]
 
 # US cents per minor unit of each currency (1 yen = 0.67 US cents). A currency missing

@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from fraud.rules import RuleSyntaxError, parse_rule
+from fraud.pipeline.rules import RuleSyntaxError, parse_rule
 from payments_platform.api.ids import PublicIdField
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from fraud.models import AssessmentRecord, Review
+from fraud.pipeline.scoring import features_from_signals, risk_model_active
 
 
 def _unix(moment) -> int | None:
@@ -86,9 +87,7 @@ def risk_factors(signals: dict, *, limit: int = 5) -> list[tuple[str, float]]:
     """The signals that raised the score most, in words, with how much each added to the model's
     log-odds (the active risk model, or the built-in one), largest first; then any check's score
     floor and the matched rules are listed by the page itself. Features that lowered the score are left out."""
-    from fraud.scoring import active_model, features_from_signals
-
-    model = active_model()
+    model = risk_model_active()
     features = features_from_signals(signals or {})
     contributions = []
     for name, mean, scale, weight in zip(

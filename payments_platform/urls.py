@@ -30,7 +30,6 @@ api_v1 = [
     path("", include("ledger.urls")),
     path("", include("wallets.urls")),
     path("", include("payments.urls")),
-    path("", include("fraud.urls")),
     path("", include("webhooks.urls")),
 ]
 

@@ -1,6 +1,11 @@
-"""Operators' fraud screens: rules, allow/block lists, risk models, the feature log (reviews: fraud.admin.reviews)."""
+"""Operators' fraud screens: rules, allow/block lists, risk models, the feature log (reviews: fraud.admin.reviews).
+
+Every add, change and delete of a rule or a list entry goes through `fraud.services`, which
+audit-logs it with the operator's request id and IP; the forms only validate.
+"""
 
 import json
+from collections.abc import Callable
 
 from django import forms
 from django.contrib import admin, messages
@@ -8,9 +13,8 @@ from django.utils.html import format_html
 from rangefilter.filters import DateRangeFilter
 
 from fraud import services
-from fraud.assessment import forget_rules
 from fraud.models import AssessmentRecord, ListEntry, RiskModel, Rule
-from payments_platform.admin import ReadOnlyAdmin, admin_link
+from payments_platform.admin import ReadOnlyAdmin, admin_link, operator_request
 from payments_platform.money import money_html
 
 
@@ -21,8 +25,41 @@ class RuleForm(forms.ModelForm):
         widgets = {"expression": forms.Textarea(attrs={"rows": 3, "cols": 100, "style": "font-family: monospace"})}
 
 
+class ServiceWritesAdmin(admin.ModelAdmin):
+    """A model admin whose add, change and delete (one row, in bulk or in the list) call fraud.services.
+
+    The services write the audit log with the operator's request id and IP; the form only validates.
+    """
+
+    # Set by each subclass: the service functions and the keyword that names the row for them.
+    create_service: Callable
+    update_service: Callable
+    delete_service: Callable
+    row_argument: str
+    created_fields: list[str]
+
+    def save_model(self, request, obj, form, change):
+        request_id, ip = operator_request(request)
+        operator = {"actor": request.user, "request_id": request_id, "ip": ip}
+        if change:
+            changes = {field: getattr(obj, field) for field in form.changed_data}  # validated, normalized
+            saved = type(self).update_service(**{self.row_argument: obj}, changes=changes, **operator)
+        else:
+            values = {field: getattr(obj, field) for field in self.created_fields}
+            saved = type(self).create_service(**values, **operator)
+        obj.__dict__.update(saved.__dict__)  # the admin goes on to log and link the instance it built
+
+    def delete_model(self, request, obj):
+        request_id, ip = operator_request(request)
+        type(self).delete_service(**{self.row_argument: obj}, actor=request.user, request_id=request_id, ip=ip)
+
+    def delete_queryset(self, request, queryset):
+        for row in queryset.order_by("pk"):
+            self.delete_model(request, row)
+
+
 @admin.register(Rule)
-class RuleAdmin(admin.ModelAdmin):
+class RuleAdmin(ServiceWritesAdmin):
     """Rules are validated when saved (Rule.clean): a rule that does not parse is refused with its error position."""
 
     form = RuleForm
@@ -31,32 +68,23 @@ class RuleAdmin(admin.ModelAdmin):
     list_editable = ["enabled"]
     search_fields = ["name", "expression"]
     ordering = ["action", "position", "id"]
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        forget_rules()
-
-    def delete_model(self, request, obj):
-        super().delete_model(request, obj)
-        forget_rules()
-
-    def delete_queryset(self, request, queryset):
-        super().delete_queryset(request, queryset)
-        forget_rules()
+    create_service, update_service, delete_service = services.rule_create, services.rule_update, services.rule_delete
+    row_argument = "rule"
+    created_fields = RuleForm.Meta.fields
 
 
 @admin.register(ListEntry)
-class ListEntryAdmin(admin.ModelAdmin):
+class ListEntryAdmin(ServiceWritesAdmin):
     list_display = ["value", "kind", "list_action", "reason", "created_by", "created"]
     list_filter = ["list_action", "kind", ("created", DateRangeFilter)]
     search_fields = ["value", "reason"]
     fields = ["kind", "list_action", "value", "reason"]
     list_select_related = ["created_by"]
-
-    def save_model(self, request, obj, form, change):
-        if not change:
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)
+    create_service = services.list_entry_add
+    update_service = services.list_entry_update
+    delete_service = services.list_entry_remove
+    row_argument = "entry"
+    created_fields = fields
 
 
 def _pretty(data) -> str:

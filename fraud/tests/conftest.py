@@ -1,15 +1,11 @@
 """Fixtures of the fraud tests: contexts, a clean velocity store, Redis down, a review handler."""
 
-import datetime as dt
-from dataclasses import replace
-
 import pytest
-from django.utils import timezone
 
-from fraud import velocity
-from fraud.assessment import RiskContext
-from fraud.services import _review_handlers, register_review_handler
-from fraud.tests.support import fresh_fraud_state
+from fraud.pipeline import velocity
+from fraud.services import register_review_handler
+from fraud.tests.factories import RiskContextFactory
+from fraud.tests.support import RecordingHandler, fresh_fraud_state, review_handlers_restored
 
 CLOSED_PORT_REDIS_URL = "redis://127.0.0.1:1/0"
 
@@ -17,11 +13,8 @@ CLOSED_PORT_REDIS_URL = "redis://127.0.0.1:1/0"
 @pytest.fixture(autouse=True)
 def _fresh_fraud_state(settings):
     """Each test starts with no velocity counters, no cached model or rules and no registered handlers."""
-    handlers = dict(_review_handlers)
-    with fresh_fraud_state(settings):
+    with review_handlers_restored(), fresh_fraud_state(settings):
         yield
-    _review_handlers.clear()
-    _review_handlers.update(handlers)
 
 
 @pytest.fixture
@@ -37,43 +30,10 @@ def redis_down(settings):
 def make_context(user):
     """Build a RiskContext for `user` (an established account, a normal card payment) with overrides."""
 
-    def build(**overrides) -> RiskContext:
-        owner = overrides.pop("owner", user)
-        context = RiskContext(
-            operation="payment",
-            user_id=owner.pk,
-            account_created=timezone.now() - dt.timedelta(days=400),
-            email=owner.email,
-            amount=2_500,
-            currency="usd",
-            ip="192.0.2.10",
-            card_fingerprint="fp_regular",
-            card_brand="visa",
-            card_country="us",
-            card_bin="424242",
-            card_last4="4242",
-        )
-        return replace(context, **overrides)
+    def build(**overrides):
+        return RiskContextFactory(owner=overrides.pop("owner", user), **overrides)
 
     return build
-
-
-class RecordingHandler:
-    """A review handler that records what it was asked to do (stands in for wallets/payments)."""
-
-    def __init__(self):
-        self.approved: list[str] = []
-        self.rejected: list[str] = []
-        self.events: list[tuple[str, dict]] = []
-
-    def on_approve(self, review) -> None:
-        self.approved.append(review.object_id)
-
-    def on_reject(self, review) -> None:
-        self.rejected.append(review.object_id)
-
-    def on_event(self, review, event_type: str, data: dict) -> None:
-        self.events.append((event_type, data))
 
 
 @pytest.fixture

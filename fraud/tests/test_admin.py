@@ -15,10 +15,14 @@ from payments_platform.api.errors import Conflict
 
 
 @pytest.fixture
-def admin_client(db) -> Client:
-    client = Client()
-    force_login_verified(client, UserFactory(is_staff=True, is_superuser=True))
-    return client
+def open_review(user, make_context) -> Review:
+    with transaction.atomic():
+        return review_open(
+            user=user,
+            object_type="payment_intent",
+            object_id="pi_9",
+            assessment=assess(context=make_context(card_bin="400000", card_last4="9235")),
+        )
 
 
 def test_a_valid_rule_is_saved_with_its_action(admin_client):
@@ -57,36 +61,22 @@ def test_an_invalid_ip_is_refused_on_the_list(admin_client):
     assert not ListEntry.objects.exists()
 
 
-def test_the_review_page_shows_amount_card_risk_factors_and_recent_activity(admin_client, user, make_context):
-    with transaction.atomic():
-        review = review_open(
-            user=user,
-            object_type="payment_intent",
-            object_id="pi_9",
-            assessment=assess(context=make_context(card_bin="400000", card_last4="9235")),
-        )
-    response = admin_client.get(reverse("admin:fraud_review_change", args=[review.pk]))
+def test_the_review_page_shows_amount_card_risk_factors_and_recent_activity(admin_client, open_review):
+    response = admin_client.get(reverse("admin:fraud_review_change", args=[open_review.pk]))
     assert response.status_code == 200
     content = response.content.decode()
     assert "25.00 USD" in content and "Visa •••• 9235" in content
     assert "Why the score is high" in content and "Recent activity of" in content
 
 
-def test_the_approve_action_closes_the_review_through_the_handler(admin_client, user, make_context, payment_handler):
-    with transaction.atomic():
-        review = review_open(
-            user=user,
-            object_type="payment_intent",
-            object_id="pi_9",
-            assessment=assess(context=make_context(card_bin="400000", card_last4="9235")),
-        )
+def test_the_approve_action_closes_the_review_through_the_handler(admin_client, open_review, payment_handler):
     response = admin_client.post(
         reverse("admin:fraud_review_changelist"),
-        {"action": "approve", "_selected_action": [review.pk], "confirm": "yes"},
+        {"action": "approve", "_selected_action": [open_review.pk], "confirm": "yes"},
     )
     assert response.status_code == 302
-    review.refresh_from_db()
-    assert review.status == Review.Status.APPROVED
+    open_review.refresh_from_db()
+    assert open_review.status == Review.Status.APPROVED
     assert payment_handler.approved == ["pi_9"]
 
 
@@ -104,7 +94,7 @@ def test_risk_models_are_read_only(admin_client):
 
 
 def test_a_handler_refusing_to_close_a_review_is_shown_as_an_admin_error_and_the_review_stays_open(
-    admin_client, user, make_context, payment_handler
+    admin_client, payment_handler, open_review
 ):
     def refuse(review) -> None:  # as payments' handler does while a capture is in flight
         raise Conflict("The payment is being captured; retry when it ends.", code="payment_intent_processing")
@@ -112,34 +102,16 @@ def test_a_handler_refusing_to_close_a_review_is_shown_as_an_admin_error_and_the
     register_review_handler(
         "payment_intent", on_approve=payment_handler.on_approve, on_reject=refuse, on_event=payment_handler.on_event
     )
-    with transaction.atomic():
-        review = review_open(
-            user=user,
-            object_type="payment_intent",
-            object_id="pi_9",
-            assessment=assess(context=make_context(card_bin="400000", card_last4="9235")),
-        )
     response = admin_client.post(
         reverse("admin:fraud_review_changelist"),
-        {"action": "reject", "_selected_action": [review.pk], "confirm": "yes"},
+        {"action": "reject", "_selected_action": [open_review.pk], "confirm": "yes"},
         follow=True,
     )
     assert response.status_code == 200
     shown = [str(message) for message in response.context["messages"]]
-    assert any("payment_intent_processing" in message and review.public_id in message for message in shown)
-    review.refresh_from_db()
-    assert review.status == Review.Status.OPEN
-
-
-@pytest.fixture
-def open_review(user, make_context) -> Review:
-    with transaction.atomic():
-        return review_open(
-            user=user,
-            object_type="payment_intent",
-            object_id="pi_9",
-            assessment=assess(context=make_context(card_bin="400000", card_last4="9235")),
-        )
+    assert any("payment_intent_processing" in message and open_review.public_id in message for message in shown)
+    open_review.refresh_from_db()
+    assert open_review.status == Review.Status.OPEN
 
 
 def test_the_approve_action_asks_for_confirmation_first(admin_client, open_review, payment_handler):
@@ -212,3 +184,15 @@ def test_deciding_is_refused_inside_the_admin_to_staff_without_the_permission(op
 
     assert response.status_code == 403
     assert "permission to change reviews" in response.content.decode()
+
+
+def test_the_bulk_reject_action_closes_through_review_close_and_is_audited(admin_client, open_review, payment_handler):
+    admin_client.post(
+        reverse("admin:fraud_review_changelist"),
+        {"action": "reject", "_selected_action": [open_review.pk], "confirm": "yes"},
+        HTTP_X_REQUEST_ID="op-bulk-1",
+    )
+
+    assert payment_handler.rejected == ["pi_9"]
+    audit = AuditLogEntry.objects.get(action="fraud.review.rejected")
+    assert (audit.object_id, audit.request_id) == (open_review.public_id, "op-bulk-1")

@@ -7,7 +7,8 @@ from accounts.models import AuditLogEntry
 from conftest import run_in_threads
 from fraud.errors import ReviewAlreadyClosed, ReviewHandlerMissing
 from fraud.models import AssessmentRecord, ListEntry, Review
-from fraud.services import _review_handlers, assess, assessment_record, review_close, review_open
+from fraud.services import assess, assessment_record, review_close, review_open
+from fraud.services.reviews import REVIEW_HANDLERS
 from payments_platform.api.errors import Conflict
 
 
@@ -104,7 +105,7 @@ def test_a_closed_review_cannot_be_closed_again(user, other_user, elevated, paym
 
 @pytest.mark.django_db
 def test_closing_without_a_registered_handler_is_refused_and_leaves_it_open(user, other_user, elevated):
-    _review_handlers.pop("payment_intent", None)  # payments registers one at startup (restored after the test)
+    REVIEW_HANDLERS.pop("payment_intent", None)  # payments registers one at startup (restored after the test)
     review = open_review(user, elevated[1])
     with pytest.raises(ReviewHandlerMissing):
         review_close(review=review, approve=True, actor=other_user)

@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from fraud.simulation import RUNNERS, TrafficGenerator
+from fraud.sandbox.traffic import RUNNERS, TrafficGenerator
 
 
 class Command(BaseCommand):

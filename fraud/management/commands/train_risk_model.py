@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from fraud import services
-from fraud.training import labeled_rows, train
+from fraud.offline.training import labeled_rows, train
 
 MIN_ROWS = 200
 

@@ -1,7 +1,7 @@
 """Training the risk model on the labeled feature log (needs the optional `ml` group: scikit-learn).
 
 Only this module imports scikit-learn, and only when `train_risk_model` runs; scoring at
-request time reads the stored JSON in plain Python (`fraud.scoring`).
+request time reads the stored JSON in plain Python (`fraud.pipeline.scoring`).
 """
 
 from __future__ import annotations
@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from django.db.models import Q
 from django.utils import timezone
 
-from fraud import conf, scoring
+from fraud import conf
 from fraud.models import AssessmentRecord
+from fraud.pipeline import scoring
 
 
 @dataclass(frozen=True)

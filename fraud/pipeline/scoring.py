@@ -3,7 +3,7 @@
 A model is data: `{"kind": "logistic_regression", "features": [...], "means": [...],
 "scales": [...], "coefficients": [...], "intercept": x}`. Scoring standardises each
 feature, takes the logistic of the weighted sum and maps the probability to 0..99. No
-scikit-learn, no pickle; a few dozen multiplications (well under a millisecond).
+scikit-learn, no pickle.
 
 Until a model is trained (`manage.py train_risk_model`), `BUILTIN_MODEL`, a hand-weighted
 model of the same shape, scores every assessment.
@@ -12,11 +12,11 @@ model of the same shape, scores every assessment.
 from __future__ import annotations
 
 import math
-import threading
-import time
 from collections.abc import Mapping
 
 from fraud import conf
+from fraud.models import RiskModel
+from fraud.pipeline.cache import SettingTTLCache
 
 FEATURES = [
     "log_amount_usd",
@@ -133,26 +133,19 @@ def score(parameters: Mapping, features: Mapping[str, float]) -> int:
     return min(99, int(probability * 100))
 
 
-_cache_lock = threading.Lock()
-_cache: dict = {"model": None, "loaded_at": -math.inf}
+_model_cache = SettingTTLCache(conf.model_cache_seconds)
 
 
-def active_model() -> dict:
-    """The active RiskModel's parameters (with its version), or BUILTIN_MODEL; cached per process."""
-    now = time.monotonic()
-    cached = _cache["model"]
-    if cached is not None and now - _cache["loaded_at"] < conf.model_cache_seconds():
-        return cached
-    from fraud.models import RiskModel
-
+def _active_model_query() -> dict:
     row = RiskModel.objects.filter(active=True).values("version", "parameters").first()
-    model = {**row["parameters"], "version": row["version"]} if row else BUILTIN_MODEL
-    with _cache_lock:
-        _cache["model"], _cache["loaded_at"] = model, now
-    return model
+    return {**row["parameters"], "version": row["version"]} if row else BUILTIN_MODEL
 
 
-def forget_active_model() -> None:
+def risk_model_active() -> dict:
+    """The active RiskModel's parameters (with its version), or BUILTIN_MODEL; cached FRAUD_MODEL_CACHE_SECONDS."""
+    return _model_cache.get_or_load("model", _active_model_query)
+
+
+def risk_model_cache_clear() -> None:
     """Drop the cached model so the next assessment reads the active one (after training or in tests)."""
-    with _cache_lock:
-        _cache["model"], _cache["loaded_at"] = None, -math.inf
+    _model_cache.clear()

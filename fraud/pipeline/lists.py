@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from fraud.models import ListEntry, normalize_list_value
-from fraud.rules import LIST_NAMES
+from fraud.pipeline.rules import LIST_NAMES
 
 # Which signals are looked up on the lists of each kind.
 KIND_SIGNALS = {
@@ -45,7 +45,7 @@ def candidates(signals: Mapping) -> dict[str, set[str]]:
 
 
 def list_hits(values_by_kind: Mapping[str, set[str]]) -> dict[str, list[str]]:
-    """{list name: [values on it]} for these values, in one indexed query on `value`."""
+    """{list name: [values on it]} for these values, looked up together on the indexed `value`."""
     every_value = set().union(*values_by_kind.values()) if values_by_kind else set()
     if not every_value:
         return {}
@@ -59,7 +59,7 @@ def list_hits(values_by_kind: Mapping[str, set[str]]) -> dict[str, list[str]]:
 
 class ListLookup:
     """Answers `value in @list` for rules: from the lists check's hits when it looked the value up,
-    else with one query per distinct (list, value), cached for this assessment."""
+    else from the database, once per distinct (list, value) in this assessment."""
 
     def __init__(self, signals: Mapping):
         self.known = candidates(signals) if "list_hits" in signals else {}

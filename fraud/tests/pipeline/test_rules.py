@@ -2,7 +2,7 @@
 
 import pytest
 
-from fraud.rules import (
+from fraud.pipeline.rules import (
     MAX_DEPTH,
     MAX_RULE_LENGTH,
     Attribute,
@@ -165,3 +165,21 @@ def test_membership_in_a_literal_collection():
     assert evaluate("block if :card_country: in ('ng', 'ru')", {"card_country": "NG"})
     assert evaluate("block if :card_country: not in ('us')", {"card_country": "fr"})
     assert not evaluate("block if :card_country: not in ('us')", {})
+
+
+def test_an_unknown_list_is_reported_before_a_later_syntax_error():
+    with pytest.raises(RuleSyntaxError, match="Unknown list @nope") as raised:
+        parse_rule("block if :a: in @nope ==")
+    assert raised.value.position == 16
+
+
+def test_a_not_after_an_operand_without_in_is_the_error():
+    with pytest.raises(RuleSyntaxError) as raised:
+        parse_rule("block if :a: not :b:")
+    assert raised.value.position == 13
+
+
+def test_a_word_that_begins_with_a_keyword_is_an_unknown_word():
+    with pytest.raises(RuleSyntaxError, match="Unknown word 'andy'") as raised:
+        parse_rule("block if :a: = 1 andy :b:")
+    assert raised.value.position == 17

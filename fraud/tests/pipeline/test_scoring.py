@@ -2,8 +2,8 @@
 
 import pytest
 
-from fraud import scoring
 from fraud.models import RiskModel
+from fraud.pipeline import scoring
 from fraud.services import assess, risk_model_activate, risk_model_store
 
 
@@ -51,4 +51,4 @@ def test_storing_a_model_leaves_exactly_one_active():
     assert list(RiskModel.objects.filter(active=True).values_list("version", flat=True)) == ["b"]
     risk_model_activate(model=first)
     assert list(RiskModel.objects.filter(active=True).values_list("version", flat=True)) == ["a"]
-    assert scoring.active_model()["version"] == "a"
+    assert scoring.risk_model_active()["version"] == "a"

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from fraud.models import Rule
+from fraud.pipeline import velocity
 from fraud.services import allowlist_add, assess, blocklist_add, velocity_record
 from fraud.tests.factories import RuleFactory
 
@@ -44,7 +44,7 @@ def test_test_card_4000000000009235_is_reviewed_at_the_elevated_risk_level(make_
 
 @pytest.mark.django_db
 def test_thresholds_elevated_from_65_and_highest_from_75(make_context, settings):
-    from fraud.assessment import risk_level_for
+    from fraud.pipeline.assessment import risk_level_for
 
     assert [risk_level_for(score) for score in (64, 65, 74, 75, 99)] == [
         "normal",
@@ -105,7 +105,7 @@ def test_the_issue_example_rule_reviews_a_large_amount_from_a_day_old_account(ma
 
 @pytest.mark.django_db
 def test_a_rule_stored_without_validation_that_does_not_parse_is_skipped(make_context):
-    Rule.objects.create(name="broken", expression="block if :amount: >", action="block", position=1)
+    RuleFactory(name="broken", expression="block if :amount: >", position=1)
     assert assess(context=make_context()).outcome_type == "authorized"
 
 
@@ -147,16 +147,21 @@ def test_with_redis_down_the_test_cards_still_decide(make_context, redis_down):
 
 
 @pytest.mark.django_db
-def test_with_redis_down_recording_velocity_is_a_no_op(make_context, redis_down):
-    velocity_record(context=make_context())
+def test_with_redis_down_recording_velocity_is_a_no_op(make_context, redis_down, settings):
+    context = make_context()
+    assert velocity_record(context=context) is None
+
+    settings.FRAUD_REDIS_URL = settings.REDIS_URL  # Redis is back: nothing was counted meanwhile
+    velocity.reset_clients()
+    snapshot = velocity.velocity_read(user_id=context.user_id, card_fingerprint=context.card_fingerprint, ip=context.ip)
+    assert snapshot.counters["user_attempts_24h"] == 0
+    assert snapshot.counters["card_attempts_24h"] == 0
 
 
 @pytest.mark.django_db
 def test_after_a_redis_failure_assessments_skip_redis_until_the_retry_delay(make_context, redis_down, settings):
-    from fraud import velocity
-
     assess(context=make_context())
-    client = velocity._clients[settings.FRAUD_REDIS_URL]
+    client = velocity.CLIENTS[settings.FRAUD_REDIS_URL]
     assert client.down_until > 0
     with pytest.raises(velocity.VelocityUnavailable, match="recently"):
-        velocity._client()
+        velocity.velocity_client()

@@ -3,7 +3,7 @@
 import pytest
 
 from conftest import run_in_threads
-from fraud.velocity import velocity_read, velocity_write
+from fraud.pipeline.velocity import velocity_read, velocity_write
 
 
 def test_concurrent_attempts_are_all_counted_exactly(db):
