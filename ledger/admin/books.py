@@ -121,7 +121,7 @@ ENTRY_CSV = [
 @admin.register(JournalEntry)
 class JournalEntryAdmin(CSVExportMixin, ReadOnlyAdmin):
     list_display = ["public_id", "kind", "source_link", "description", "created", "created_by"]
-    list_filter = ["kind", ("created", DateRangeFilter)]
+    list_filter = [("kind", admin.AllValuesFieldListFilter), ("created", DateRangeFilter)]
     search_fields = ["public_id", "reference", "description"]
     list_select_related = ["created_by"]
     inlines = [PostingInline]
