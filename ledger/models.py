@@ -21,6 +21,8 @@ commit, entries and postings reject UPDATE and DELETE, and a CHECK keeps non-ove
 accounts at or above zero.
 """
 
+from enum import StrEnum
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -96,6 +98,11 @@ class JournalEntry(models.Model):
         TOP_UP = "top_up", "top_up"
         TRANSFER = "transfer", "transfer"
         TRANSFER_REVERSAL = "transfer_reversal", "transfer_reversal"
+
+    class AuditAction(StrEnum):
+        """What the audit log records of an entry (`AuditLogEntry.action`)."""
+
+        REVERSED = "ledger.entry.reversed"  # by an operator: ledger.services.journal_entry_reverse
 
     public_id = PublicIdField(prefix="je")
     kind = models.CharField(max_length=40, db_index=True, choices=Kind.choices)

@@ -118,7 +118,7 @@ def endpoint_create(
             sealed_secret=secrets.seal(secret),
         )
         audit_log_record(
-            action="webhook_endpoint.created",
+            action=WebhookEndpoint.AuditAction.CREATED,
             actor=user,
             object_type="webhook_endpoint",
             object_id=endpoint.public_id,
@@ -151,7 +151,7 @@ def endpoint_update(*, endpoint: WebhookEndpoint, request_id: str = "", **change
         if fields:
             endpoint.save(update_fields=fields)
             audit_log_record(
-                action="webhook_endpoint.updated",
+                action=WebhookEndpoint.AuditAction.UPDATED,
                 actor=endpoint.user,
                 object_type="webhook_endpoint",
                 object_id=endpoint.public_id,
@@ -165,7 +165,7 @@ def endpoint_delete(*, endpoint: WebhookEndpoint, request_id: str = "") -> None:
     """Delete the endpoint and its deliveries (pending ones are never sent)."""
     with transaction.atomic():
         audit_log_record(
-            action="webhook_endpoint.deleted",
+            action=WebhookEndpoint.AuditAction.DELETED,
             actor=endpoint.user,
             object_type="webhook_endpoint",
             object_id=endpoint.public_id,
@@ -184,7 +184,7 @@ def endpoint_secret_rotate(*, endpoint: WebhookEndpoint, request_id: str = "") -
         endpoint.sealed_secret = secrets.seal(secret)
         endpoint.save(update_fields=["sealed_secret", "sealed_previous_secret", "previous_secret_expires_at"])
         audit_log_record(
-            action="webhook_endpoint.secret_rotated",
+            action=WebhookEndpoint.AuditAction.SECRET_ROTATED,
             actor=endpoint.user,
             object_type="webhook_endpoint",
             object_id=endpoint.public_id,

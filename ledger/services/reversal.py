@@ -70,7 +70,7 @@ def journal_entry_reverse(
             request_id=request_id,
         )
         audit_log_record(
-            action="ledger.entry.reversed",
+            action=JournalEntry.AuditAction.REVERSED,
             actor=actor,
             object_type="journal_entry",
             object_id=entry.public_id,
