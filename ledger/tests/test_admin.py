@@ -27,8 +27,10 @@ def admin_client(client):
 
 
 @pytest.fixture
-def transfer(funded_wallet, other_wallet) -> JournalEntry:
-    return post_entry(lines=[debit(funded_wallet, 700), credit(other_wallet, 700)], kind="transfer", reference="tr_9")
+def transfer(funded_wallet_account, other_wallet_account) -> JournalEntry:
+    return post_entry(
+        lines=[debit(funded_wallet_account, 700), credit(other_wallet_account, 700)], kind="transfer", reference="tr_9"
+    )
 
 
 @pytest.mark.parametrize("model", [Account, JournalEntry, Posting])
@@ -82,19 +84,22 @@ def test_the_posting_list_links_each_posting_to_its_entry_and_its_account(admin_
     assert ("wallet:alice:available", reverse("admin:ledger_account_change", args=[alice])) in links
 
 
-def test_account_changelist_searches_by_code(admin_client, funded_wallet, other_wallet):
+def test_account_changelist_searches_by_code(admin_client, funded_wallet_account, other_wallet_account):
     response = admin_client.get(reverse("admin:ledger_account_changelist"), {"q": "alice"})
 
     rows = table_rows(response.content, header=ACCOUNT_COLUMNS)
-    assert [row[0] for row in rows] == [funded_wallet.code]
+    assert [row[0] for row in rows] == [funded_wallet_account.code]
 
 
-def test_account_page_links_to_its_postings_and_its_statement(admin_client, funded_wallet):
-    response = admin_client.get(reverse("admin:ledger_account_change", args=[funded_wallet.pk]))
+def test_account_page_links_to_its_postings_and_its_statement(admin_client, funded_wallet_account):
+    response = admin_client.get(reverse("admin:ledger_account_change", args=[funded_wallet_account.pk]))
 
     links = page_links(response.content)
-    assert ("postings", f"{reverse('admin:ledger_posting_changelist')}?account__id__exact={funded_wallet.pk}") in links
-    assert ("statement", reverse("admin:ledger_account_statement", args=[funded_wallet.pk])) in links
+    assert (
+        "postings",
+        f"{reverse('admin:ledger_posting_changelist')}?account__id__exact={funded_wallet_account.pk}",
+    ) in links
+    assert ("statement", reverse("admin:ledger_account_statement", args=[funded_wallet_account.pk])) in links
 
 
 @pytest.fixture

@@ -11,9 +11,9 @@ from django.apps import apps
 from django.db import OperationalError, connection
 from django.utils import timezone
 
-from conftest import client_for, run_in_threads
 from payments_platform.api.idempotency import fingerprint
 from payments_platform.models import IdempotencyKey
+from payments_platform.tests.support import client_for, run_in_threads
 from payments_platform.tests.urls import EFFECT_ACTION
 
 pytestmark = pytest.mark.usefixtures("test_urls")
