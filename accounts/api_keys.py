@@ -5,9 +5,9 @@ Its first `LOOKUP_PREFIX_LENGTH` characters after `sk_live_` are the row's uniqu
 `lookup_prefix`; the whole secret is checked against `secret_hash`, an HMAC-SHA256 keyed with
 `API_KEY_HASH_KEY`, in constant time. The database never holds the secret.
 
-Authenticating costs at most one indexed query: a cache hit (a snapshot of the key's row,
-`API_KEY_CACHE_SECONDS`) leaves only the user to load by primary key; a miss loads the key
-and its user in one join. Every change to a key (revoke, roll) overwrites its snapshot after
+Authenticating reads indexed rows only (docs/integration.md, "how keys work"): a cache hit (a
+snapshot of the key's row, `API_KEY_CACHE_SECONDS`) leaves only the user to load by primary key;
+a miss loads the key and its user together. Every change to a key (revoke, roll) overwrites its snapshot after
 commit (and once before), so the very next request on any worker sees it; request-side fills use `cache.add`,
 which never overwrites, so a request that read the row before the change cannot put the old
 state back. When the cache is down, every request reads the database.
@@ -143,7 +143,8 @@ def _invalid() -> ApiKeyInvalid:
 def api_key_authenticate(*, secret: str) -> tuple[User, AuthenticatedApiKey]:
     """The user and key of `secret`, or `ApiKeyInvalid` (unknown, revoked, expired, inactive user).
 
-    At most one indexed query; `last_used_at` is updated at most once a minute per key.
+    Reads the key's row by its indexed lookup prefix unless it is cached; `last_used_at` is
+    updated at most once a minute per key.
     """
     prefix = lookup_prefix_of(secret)
     if len(prefix) != LOOKUP_PREFIX_LENGTH or not prefix.isalnum():

@@ -1,5 +1,7 @@
 """Users (email login, bcrypt hashes), revoked refresh tokens, and the audit log."""
 
+from enum import StrEnum
+
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.utils import timezone
@@ -62,6 +64,18 @@ class RevokedRefreshToken(models.Model):
 
     def __str__(self) -> str:
         return self.jti
+
+
+class AuditAction(StrEnum):
+    """The audit log actions of the accounts app. Every app names its own (`<object>.<what happened>`),
+    so `AuditLogEntry.action` is not a choices field."""
+
+    USER_REGISTERED = "user.registered"
+    API_KEY_CREATED = "api_key.created"
+    API_KEY_ROLLED = "api_key.rolled"
+    API_KEY_REVOKED = "api_key.revoked"
+    ADMIN_OTP_ENROLLED = "admin.otp_enrolled"
+    ADMIN_OTP_RESET = "admin.otp_reset"
 
 
 class AuditLogEntry(models.Model):

@@ -22,6 +22,7 @@ from django_otp import login as otp_login
 from django_otp import match_token, user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.models import AuditAction
 from accounts.services import audit_log_record
 from accounts.views import client_ip
 
@@ -98,7 +99,7 @@ def enrol(request):
                 device.confirmed = True
                 device.save(update_fields=["confirmed"])
                 audit_log_record(
-                    action="admin.otp_enrolled",
+                    action=AuditAction.ADMIN_OTP_ENROLLED,
                     actor=request.user,
                     object_type="user",
                     object_id=request.user.public_id,

@@ -16,7 +16,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts import api_keys
 from accounts.errors import ApiKeyAlreadyRolled, ApiKeyMissing, EmailTaken, InvalidCredentials, RefreshTokenInvalid
-from accounts.models import ApiKey, AuditLogEntry, RevokedRefreshToken, User
+from accounts.models import ApiKey, AuditAction, AuditLogEntry, RevokedRefreshToken, User
 from accounts.throttling import login_failure_record, login_throttle_check
 from payments_platform.api.errors import ParameterInvalid
 
@@ -68,7 +68,9 @@ def user_register(*, email: str, password: str, name: str = "") -> User:
     try:
         with transaction.atomic():
             user = User.objects.create_user(email=email, password=password, name=name)
-            audit_log_record(action="user.registered", actor=user, object_type="user", object_id=user.public_id)
+            audit_log_record(
+                action=AuditAction.USER_REGISTERED, actor=user, object_type="user", object_id=user.public_id
+            )
     except IntegrityError:
         raise EmailTaken(param="email") from None
     logger.info("user_registered", user_id=user.public_id)
@@ -189,7 +191,7 @@ def api_key_create(
         raise ParameterInvalid("expires_at must be in the future.", param="expires_at")
     with transaction.atomic():
         created = _api_key_insert(user=user, name=name, scopes=scopes, expires_at=expires_at)
-        _api_key_audit("api_key.created", created.key, actor=user, request_id=request_id, ip=ip)
+        _api_key_audit(AuditAction.API_KEY_CREATED, created.key, actor=user, request_id=request_id, ip=ip)
     logger.info("api_key_created", api_key_id=created.key.public_id)
     return created
 
@@ -209,7 +211,7 @@ def api_key_revoke(*, user: User, public_id: str, request_id: str = "", ip: str 
         key = _api_key_locked(user=user, public_id=public_id)
         key.revoked_at = timezone.now()
         key.save(update_fields=["revoked_at"])
-        _api_key_audit("api_key.revoked", key, actor=user, request_id=request_id, ip=ip)
+        _api_key_audit(AuditAction.API_KEY_REVOKED, key, actor=user, request_id=request_id, ip=ip)
         api_keys.cache_refresh(key)
     logger.info("api_key_revoked", api_key_id=key.public_id)
     return key
@@ -241,7 +243,7 @@ def api_key_roll(
             old.expires_at = min(old.expires_at, grace_end) if old.expires_at else grace_end
         old.save(update_fields=["revoked_at", "expires_at"])
         _api_key_audit(
-            "api_key.rolled",
+            AuditAction.API_KEY_ROLLED,
             old,
             actor=user,
             request_id=request_id,

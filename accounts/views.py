@@ -22,7 +22,7 @@ from accounts.serializers import (
     UserOutput,
 )
 from payments_platform.api import scopes
-from payments_platform.api.views import PlatformAPIView, PlatformViewSet
+from payments_platform.api.views import PlatformAPIView, PlatformViewSet, SecretShownOnceMixin
 from payments_platform.middleware import request_id_of
 
 logger = structlog.get_logger(__name__)
@@ -123,23 +123,13 @@ class MeView(PlatformAPIView):
         return Response(UserOutput(request.user).data)
 
 
-class ApiKeyViewSet(PlatformViewSet):
+class ApiKeyViewSet(SecretShownOnceMixin, PlatformViewSet):
     """Secret API keys for server-to-server calls. Managed with a logged-in user's access token only:
-    an API key cannot list, mint, roll or revoke keys (403 api_key_not_allowed)."""
+    an API key cannot list, mint, roll or revoke keys (403 api_key_not_allowed). A replay of a
+    create or roll says `secret: null`."""
 
     serializer_class = ApiKeyOutput
     scope_resource = None  # keys are refused here
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        """Store replays without the secret (as webhook endpoints do): a replay says `secret: null`."""
-        secret = None
-        if isinstance(getattr(response, "data", None), dict) and response.data.get("secret"):
-            secret = response.data["secret"]
-            response.data = {**response.data, "secret": None}
-        response = super().finalize_response(request, response, *args, **kwargs)
-        if secret is not None:
-            response.data = {**response.data, "secret": secret}
-        return response
 
     @extend_schema(
         operation_id="api_keys_create",

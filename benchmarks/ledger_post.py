@@ -108,9 +108,11 @@ DEBIT_NORMAL = ("asset", "expense")
 def _handwritten_worker(ids, pick, stop, counter):
     """The SQL post_entry sends on PostgreSQL, by hand with psycopg: same statements and checks, no ORM.
 
-    BEGIN; SELECT ... FOR UPDATE (pk order); the one INSERT-INSERT-UPDATE statement; COMMIT.
+    BEGIN; SELECT ... FOR UPDATE (pk order); the one INSERT-INSERT-UPDATE statement; COMMIT. The
+    statements and the write's parameter order come from `ledger.services.statements`.
     """
-    from ledger.services import _WRITE_SQL
+    from ledger.models import JournalEntry
+    from ledger.services.statements import LOCK_ACCOUNTS_SQL, WRITE_ENTRY_SQL, write_entry_parameters
     from payments_platform.api.ids import new_public_id
 
     rng = random.Random()
@@ -120,47 +122,27 @@ def _handwritten_worker(ids, pick, stop, counter):
             source, target = pick(rng, ids)
             lines = [(source, 1), (target, -1)]
             with conn.transaction(), conn.cursor() as cursor:
-                locked = {
-                    row[0]: row
-                    for row in cursor.execute(
-                        "SELECT id, type, currency, allow_negative, balance FROM ledger_account"
-                        " WHERE id = ANY(%s) ORDER BY id FOR UPDATE",
-                        [sorted({source, target})],
-                    )
-                }
+                locked = {row[0]: row for row in cursor.execute(LOCK_ACCOUNTS_SQL, [sorted({source, target})])}
                 deltas: dict[int, int] = {}
                 running = {pk: row[4] for pk, row in locked.items()}
-                after = []
+                postings = []
                 for pk, amount in lines:
                     sign = 1 if locked[pk][1] in DEBIT_NORMAL else -1
                     deltas[pk] = deltas.get(pk, 0) + sign * amount
                     running[pk] += sign * amount
-                    after.append(running[pk])
+                    postings.append((pk, amount, "usd", running[pk]))
                 for pk, delta in deltas.items():
                     if not locked[pk][3] and locked[pk][4] + delta < 0:
                         raise RuntimeError("insufficient funds")
-                created = datetime.datetime.now(datetime.UTC)
-                changed = [pk for pk in sorted(deltas) if deltas[pk] != 0]
+                entry = JournalEntry(
+                    public_id=new_public_id("je"),
+                    kind=JournalEntry.Kind.TRANSFER,
+                    description="bench",
+                    created=datetime.datetime.now(datetime.UTC),
+                )
+                changed = {pk: deltas[pk] for pk in sorted(deltas) if deltas[pk] != 0}
                 cursor.execute(
-                    _WRITE_SQL,
-                    [
-                        new_public_id("je"),
-                        "transfer",
-                        "bench",
-                        None,
-                        None,
-                        "{}",
-                        None,
-                        "",
-                        created,
-                        created,
-                        [source, target],
-                        [1, -1],
-                        ["usd", "usd"],
-                        after,
-                        changed,
-                        [deltas[pk] for pk in changed],
-                    ],
+                    WRITE_ENTRY_SQL, write_entry_parameters(entry=entry, postings=postings, changed=changed)
                 ).fetchone()
             done += 1
     counter.append(done)

@@ -21,6 +21,8 @@ commit, entries and postings reject UPDATE and DELETE, and a CHECK keeps non-ove
 accounts at or above zero.
 """
 
+from enum import StrEnum
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -74,8 +76,36 @@ class Account(models.Model):
 class JournalEntry(models.Model):
     """One business event in the books: two or more postings that sum to zero per currency. Immutable."""
 
+    class Kind(models.TextChoices):
+        """What an entry records: every kind the project's services post (`post_entry(kind=...)`).
+
+        The label is the value, so the admin and exports show the kind as it is stored.
+        """
+
+        ADJUSTMENT = "adjustment", "adjustment"  # an operator's correction of a wallet (wallets.services.wallet_adjust)
+        DISPUTE_REINSTATEMENT = "dispute_reinstatement", "dispute_reinstatement"
+        DISPUTE_WITHDRAWAL = "dispute_withdrawal", "dispute_withdrawal"
+        PAYMENT_CAPTURE = "payment_capture", "payment_capture"
+        PAYOUT = "payout", "payout"
+        PAYOUT_PAID = "payout_paid", "payout_paid"
+        PAYOUT_REVERSAL = "payout_reversal", "payout_reversal"
+        REFUND = "refund", "refund"
+        REFUND_REVERSAL = "refund_reversal", "refund_reversal"
+        REVERSAL = "reversal", "reversal"  # ledger.services.reverse_entry
+        REVIEW_RELEASE = "review_release", "review_release"
+        REVIEW_REVERSAL = "review_reversal", "review_reversal"
+        SETTLEMENT = "settlement", "settlement"
+        TOP_UP = "top_up", "top_up"
+        TRANSFER = "transfer", "transfer"
+        TRANSFER_REVERSAL = "transfer_reversal", "transfer_reversal"
+
+    class AuditAction(StrEnum):
+        """What the audit log records of an entry (`AuditLogEntry.action`)."""
+
+        REVERSED = "ledger.entry.reversed"  # by an operator: ledger.services.journal_entry_reverse
+
     public_id = PublicIdField(prefix="je")
-    kind = models.CharField(max_length=40, db_index=True, help_text='"transfer", "top_up", "payout", "reversal", ...')
+    kind = models.CharField(max_length=40, db_index=True, choices=Kind.choices)
     description = models.CharField(max_length=500, blank=True, default="")
     reference = models.CharField(max_length=255, null=True, blank=True, db_index=True)
     reverses = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by")

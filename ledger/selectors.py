@@ -21,7 +21,7 @@ def account_statement(*, account: Account | int) -> QuerySet[Posting]:
 
     `balance_after` is the running balance on the account's normal side just after the posting.
     It is stored when the posting is written (under the account's row lock), so any page of a
-    statement costs one indexed range scan on (account, id), whatever the account's history.
+    statement is a range of the (account, id) index, whatever the account's history.
     Postings have no public id; page with `statement_page` (a posting-pk cursor) or by the entry's
     public id at the API edge.
     """
@@ -154,8 +154,8 @@ def trial_balance_as_of(*, currency: str, as_of) -> TrialBalance:
     debit and credit turnover and the resulting balance, grouped by account type in the usual
     order (asset, liability, equity, revenue, expense). Accounts with no posting are left out.
 
-    One aggregate query over the currency's postings (a sequential scan on a large ledger) and
-    one for the accounts it names.
+    Aggregates the currency's postings (a sequential scan on a large ledger), then reads the
+    accounts it names.
     """
     sums = (
         Posting.objects.filter(currency=currency, created__lt=as_of)
@@ -198,7 +198,7 @@ class PeriodStatement:
 def account_period_statement(*, account: Account, start, end, limit: int = 1000) -> PeriodStatement:
     """The account's statement for [start, end): opening balance (the `balance_after` of the last
     posting before `start`, else 0), at most `limit` postings oldest first, closing balance (the
-    last posting's `balance_after` before `end`). Three indexed queries."""
+    last posting's `balance_after` before `end`), each read from the (account, id) index."""
     postings = Posting.objects.filter(account=account)
     before = postings.filter(created__lt=start).order_by("-pk").values_list("balance_after", flat=True).first()
     last = postings.filter(created__lt=end).order_by("-pk").values_list("balance_after", flat=True).first()

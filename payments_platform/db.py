@@ -2,8 +2,8 @@
 
 Django's psycopg cursor binds parameters on the client: every statement reaches PostgreSQL as
 text with the values spelled in, so the server parses and plans it on every call. For the few
-statements on the money path that is most of their cost (the ledger's write CTE takes about
-0.4 ms to plan and well under that to run; see `benchmarks/ledger_post.py`).
+statements on the money path planning is most of their cost (docs/ledger.md, "Performance";
+`benchmarks/ledger_post.py`).
 
 `prepared_cursor()` returns a Django cursor (same error wrapping, query logging, execute wrappers
 and `assertNumQueries` counting as `connection.cursor()`) over psycopg's server-side binding

@@ -40,6 +40,7 @@ logger = structlog.get_logger(__name__)
 
 LEADER_LOCK_KEY = 0x7363686564756C72  # "schedulr": one scheduler leads at a time
 DETAIL_MAX_CHARS = 4000
+JOB_FAILED_AUDIT_ACTION = "scheduler.job_failed"  # what a failed "alert" job records (SCHEDULER_ALERT_RECORDER)
 # Keepalives on the lock connection, client side and server side (tcp_keepalives_* are per
 # session): a leader whose host disappears without closing the socket loses the lock after
 # about idle + interval * count = 10 + 5 * 3 = 25 s instead of the kernel's two hours.
@@ -117,7 +118,7 @@ def job_run(job: Job) -> JobRun:
         )
         if job.alert:
             import_string(settings.SCHEDULER_ALERT_RECORDER)(
-                action="scheduler.job_failed",
+                action=JOB_FAILED_AUDIT_ACTION,
                 object_type="job_run",
                 object_id=str(run.pk),
                 details={"job": job.name, "error": error, "detail": run.detail[-1000:]},

@@ -27,7 +27,6 @@ api_v1 = [
     path("schema", SchemaView.as_view(), name="schema"),
     path("docs", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("", include("accounts.urls")),
-    path("", include("ledger.urls")),
     path("", include("wallets.urls")),
     path("", include("payments.urls")),
     path("", include("webhooks.urls")),

@@ -1,6 +1,6 @@
 """The webhooks app's settings, each read from Django settings first, then the environment.
 
-They live here rather than in `payments_platform/settings.py` so the app stays
+They live here rather than in `payments_platform/settings/` so the app stays
 self-contained; a project may still set any of them in its settings module.
 """
 

@@ -1,5 +1,7 @@
 """Events (the transactional outbox), webhook endpoints, deliveries and their attempts."""
 
+from enum import StrEnum
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -45,6 +47,14 @@ class WebhookEndpoint(models.Model):
     class Status(models.TextChoices):
         ENABLED = "enabled"
         DISABLED = "disabled"
+
+    class AuditAction(StrEnum):
+        """What the audit log records of an endpoint (`AuditLogEntry.action`)."""
+
+        CREATED = "webhook_endpoint.created"
+        UPDATED = "webhook_endpoint.updated"
+        DELETED = "webhook_endpoint.deleted"
+        SECRET_ROTATED = "webhook_endpoint.secret_rotated"  # noqa: S105 - an audit action, not a secret
 
     public_id = PublicIdField(prefix="we")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")

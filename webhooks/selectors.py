@@ -43,7 +43,8 @@ def endpoint_get(*, user, public_id: str, param: str = "id") -> WebhookEndpoint:
 
 
 def delivery_list(*, endpoint: WebhookEndpoint) -> QuerySet[WebhookDelivery]:
-    """The endpoint's deliveries with their attempts, in three queries per page whatever its size."""
+    """The endpoint's deliveries with their events, endpoint and attempts, prefetched: the number of
+    queries does not grow with the page (docs/webhooks.md, "Statement counts")."""
     return (
         WebhookDelivery.objects.filter(endpoint=endpoint)
         .select_related("event", "endpoint")
@@ -52,7 +53,7 @@ def delivery_list(*, endpoint: WebhookEndpoint) -> QuerySet[WebhookDelivery]:
 
 
 # --- Operations: what is waiting (GET /metrics; docs/observability.md) ---------------------
-# Each is two statements on a partial index, whatever the size of the tables: a count that stops
+# Each reads a partial index, whatever the size of the tables: a count that stops
 # at BACKLOG_COUNT_LIMIT (a larger backlog reads as the limit) and the oldest row by that index.
 
 BACKLOG_COUNT_LIMIT = 100_000

@@ -34,8 +34,8 @@ def event_record(*, user, event_type: str, data_object: dict, request_id: str = 
 
     Must be called inside the caller's transaction (it asserts `connection.in_atomic_block`): the
     event and its deliveries commit or roll back with the change they describe. Nothing is sent
-    here; the worker and the relay read them after commit. Cost: one statement (the event and its
-    deliveries, data-modifying CTEs).
+    here; the worker and the relay read them after commit. The event and its deliveries are written
+    together (data-modifying CTEs; docs/webhooks.md, "Statement counts").
     """
     assert connection.in_atomic_block, "event_record() must run inside the transaction of the change"
     event = Event(user=user, type=event_type, data={"object": data_object}, request_id=request_id)
@@ -45,7 +45,7 @@ def event_record(*, user, event_type: str, data_object: dict, request_id: str = 
     return event
 
 
-# The event and its deliveries in one round trip (event_record is on every money path), sent as a
+# The event and its deliveries together (event_record is on every money path), sent as a
 # prepared statement (`payments_platform.db`): PostgreSQL plans it once per connection. The
 # deliveries' ids come from gen_random_uuid(): 122 random bits, hex, behind the usual prefix.
 _EVENT_WITH_DELIVERIES_SQL = f"""
@@ -118,7 +118,7 @@ def endpoint_create(
             sealed_secret=secrets.seal(secret),
         )
         audit_log_record(
-            action="webhook_endpoint.created",
+            action=WebhookEndpoint.AuditAction.CREATED,
             actor=user,
             object_type="webhook_endpoint",
             object_id=endpoint.public_id,
@@ -151,7 +151,7 @@ def endpoint_update(*, endpoint: WebhookEndpoint, request_id: str = "", **change
         if fields:
             endpoint.save(update_fields=fields)
             audit_log_record(
-                action="webhook_endpoint.updated",
+                action=WebhookEndpoint.AuditAction.UPDATED,
                 actor=endpoint.user,
                 object_type="webhook_endpoint",
                 object_id=endpoint.public_id,
@@ -165,7 +165,7 @@ def endpoint_delete(*, endpoint: WebhookEndpoint, request_id: str = "") -> None:
     """Delete the endpoint and its deliveries (pending ones are never sent)."""
     with transaction.atomic():
         audit_log_record(
-            action="webhook_endpoint.deleted",
+            action=WebhookEndpoint.AuditAction.DELETED,
             actor=endpoint.user,
             object_type="webhook_endpoint",
             object_id=endpoint.public_id,
@@ -184,7 +184,7 @@ def endpoint_secret_rotate(*, endpoint: WebhookEndpoint, request_id: str = "") -
         endpoint.sealed_secret = secrets.seal(secret)
         endpoint.save(update_fields=["sealed_secret", "sealed_previous_secret", "previous_secret_expires_at"])
         audit_log_record(
-            action="webhook_endpoint.secret_rotated",
+            action=WebhookEndpoint.AuditAction.SECRET_ROTATED,
             actor=endpoint.user,
             object_type="webhook_endpoint",
             object_id=endpoint.public_id,

@@ -6,7 +6,7 @@ from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
-from payments_platform.api.views import PlatformViewSet
+from payments_platform.api.views import PlatformViewSet, SecretShownOnceMixin
 from payments_platform.middleware import request_id_of
 from webhooks import contract, selectors, services
 from webhooks.serializers import (
@@ -117,23 +117,12 @@ class EventViewSet(PlatformViewSet):
         )
 
 
-class WebhookEndpointViewSet(PlatformViewSet):
-    """Webhook endpoints: where events are delivered, signed per Standard Webhooks."""
+class WebhookEndpointViewSet(SecretShownOnceMixin, PlatformViewSet):
+    """Webhook endpoints: where events are delivered, signed per Standard Webhooks. A replay of an
+    idempotent create (or secret rotation) says `secret: null`."""
 
     serializer_class = WebhookEndpointOutput
     scope_resource = "webhooks"
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        """Store replays of secret-bearing responses without the secret: it exists in plain text only
-        in the one response that created it. A replay of an idempotent create says `secret: null`."""
-        secret = None
-        if isinstance(getattr(response, "data", None), dict) and response.data.get("secret"):
-            secret = response.data["secret"]
-            response.data = {**response.data, "secret": None}
-        response = super().finalize_response(request, response, *args, **kwargs)
-        if secret is not None:
-            response.data = {**response.data, "secret": secret}
-        return response
 
     @extend_schema(
         operation_id="webhook_endpoints_create",

@@ -1,6 +1,7 @@
 """factory_boy factories of the accounts context."""
 
 import factory
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import ApiKey, User
 
@@ -20,6 +21,17 @@ class UserFactory(factory.django.DjangoModelFactory):
     def _save_password(self, create: bool, extracted, **kwargs) -> None:
         if create:
             self.save(update_fields=["password"])
+
+
+class TOTPDeviceFactory(factory.django.DjangoModelFactory):
+    """A confirmed TOTP device (django-otp) of a user: what enrolment in the admin's second factor leaves."""
+
+    class Meta:
+        model = TOTPDevice
+
+    user = factory.SubFactory(UserFactory)
+    name = "phone"
+    confirmed = True
 
 
 def api_key_for(user: User, *, scopes: list[str] | None = None, expires_at=None) -> tuple[ApiKey, str]:

@@ -5,12 +5,14 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.tests.factories import TOTPDeviceFactory
+
 
 def force_login_verified(client: Client, user) -> TOTPDevice:
     """`client.force_login(user)`, then a confirmed TOTP device verified on that session, as after
     a right code at /admin/otp/verify/. The admin refuses a staff session without this step."""
     client.force_login(user)
-    device = TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+    device = TOTPDeviceFactory(user=user, name="test")
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()

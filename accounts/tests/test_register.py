@@ -1,6 +1,7 @@
 """POST /v1/auth/register."""
 
 import pytest
+from django.contrib.auth.hashers import check_password, get_hashers, make_password
 
 from accounts.models import AuditLogEntry, User
 from accounts.tests.factories import UserFactory
@@ -67,6 +68,20 @@ def test_register_stores_a_bcrypt_sha256_hash(api_client):
 def test_configured_hashers_put_bcrypt_sha256_first():
     """Tests swap in a cheaper bcrypt (conftest); the settings module holds the production list."""
     assert project_settings.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.BCryptSHA256PasswordHasher"
+
+
+def test_every_configured_hasher_can_hash_and_verify(settings):
+    """A hasher whose library is not installed (Argon2 without argon2-cffi) would fail only on first use."""
+    settings.PASSWORD_HASHERS = project_settings.PASSWORD_HASHERS
+    for hasher in get_hashers():
+        assert hasher.verify(STRONG_PASSWORD, hasher.encode(STRONG_PASSWORD, hasher.salt()))
+
+
+def test_a_password_hashed_with_pbkdf2_still_verifies_with_the_configured_hashers(settings):
+    settings.PASSWORD_HASHERS = project_settings.PASSWORD_HASHERS
+    encoded = make_password(STRONG_PASSWORD, hasher="pbkdf2_sha256")
+
+    assert check_password(STRONG_PASSWORD, encoded)
 
 
 def test_register_writes_an_audit_log_entry(api_client):

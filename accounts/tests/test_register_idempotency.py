@@ -4,8 +4,8 @@ import pytest
 from rest_framework.test import APIClient
 
 from accounts.models import User
-from conftest import run_in_threads
 from payments_platform.models import IdempotencyKey
+from payments_platform.tests.support import run_in_threads
 
 URL = "/v1/auth/register"
 BODY = {"email": "new@example.com", "password": "Correct-Horse-42-battery"}

@@ -12,7 +12,7 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import AuditLogEntry
-from accounts.tests.factories import UserFactory
+from accounts.tests.factories import TOTPDeviceFactory, UserFactory
 from accounts.tests.second_factor import current_code, force_login_verified
 
 pytestmark = pytest.mark.django_db
@@ -27,7 +27,7 @@ def staff(db):
 
 @pytest.fixture
 def device(staff):
-    return TOTPDevice.objects.create(user=staff, name="phone", confirmed=True)
+    return TOTPDeviceFactory(user=staff)
 
 
 def test_a_staff_user_without_a_device_is_sent_from_any_admin_page_to_enrolment(client, staff):

@@ -12,7 +12,7 @@ import pytest
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.tests.factories import UserFactory
+from accounts.tests.factories import TOTPDeviceFactory, UserFactory
 from accounts.tests.second_factor import current_code
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -84,7 +84,7 @@ def test_a_staff_user_without_a_device_lands_on_enrolment_and_enrols_in_the_brow
 
 
 def test_a_staff_user_with_a_device_needs_the_code_after_the_password(page, live_server, staff, tmp_path):
-    device = TOTPDevice.objects.create(user=staff, name="phone", confirmed=True)
+    device = TOTPDeviceFactory(user=staff)
     sign_in(page, live_server, staff)
     assert page.url == f"{live_server.url}/admin/otp/verify/?next=/admin/"
 

@@ -5,7 +5,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import RevokedRefreshToken
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
-from conftest import bearer, run_in_threads
+from payments_platform.tests.support import bearer, run_in_threads
 
 pytestmark = pytest.mark.django_db
 

@@ -37,6 +37,27 @@ def credit_of(posting: Posting):
     return money_html(-posting.amount, posting.currency) if posting.amount < 0 else ""
 
 
+class PostingColumns:
+    """The columns a posting shows wherever it is listed (the postings list, an entry's inline):
+    its account as a link, debit and credit in their own columns, the balance after."""
+
+    @admin.display(description="account")
+    def account_link(self, posting: Posting):
+        return admin_link(posting.account, posting.account.code)
+
+    @admin.display(description="debit")
+    def debit(self, posting: Posting):
+        return debit_of(posting)
+
+    @admin.display(description="credit")
+    def credit(self, posting: Posting):
+        return credit_of(posting)
+
+    @admin.display(description="balance after")
+    def balance_after_display(self, posting: Posting):
+        return money_html(posting.balance_after, posting.currency)
+
+
 @admin.register(Account)
 class AccountAdmin(ReadOnlyAdmin):
     change_list_template = "admin/ledger/account/change_list.html"
@@ -81,7 +102,7 @@ class AccountAdmin(ReadOnlyAdmin):
         )
 
 
-class PostingInline(ReadOnlyInline):
+class PostingInline(PostingColumns, ReadOnlyInline):
     model = Posting
     fields = ["account_link", "debit", "credit", "balance_after_display", "created"]
     readonly_fields = fields
@@ -89,22 +110,6 @@ class PostingInline(ReadOnlyInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("account")
-
-    @admin.display(description="account")
-    def account_link(self, posting: Posting):
-        return admin_link(posting.account, posting.account.code)
-
-    @admin.display(description="debit")
-    def debit(self, posting: Posting):
-        return debit_of(posting)
-
-    @admin.display(description="credit")
-    def credit(self, posting: Posting):
-        return credit_of(posting)
-
-    @admin.display(description="balance after")
-    def balance_after_display(self, posting: Posting):
-        return money_html(posting.balance_after, posting.currency)
 
 
 ENTRY_CSV = [
@@ -121,7 +126,7 @@ ENTRY_CSV = [
 @admin.register(JournalEntry)
 class JournalEntryAdmin(CSVExportMixin, ReadOnlyAdmin):
     list_display = ["public_id", "kind", "source_link", "description", "created", "created_by"]
-    list_filter = ["kind", ("created", DateRangeFilter)]
+    list_filter = [("kind", admin.AllValuesFieldListFilter), ("created", DateRangeFilter)]
     search_fields = ["public_id", "reference", "description"]
     list_select_related = ["created_by"]
     inlines = [PostingInline]
@@ -233,7 +238,7 @@ POSTING_CSV = [
 
 
 @admin.register(Posting)
-class PostingAdmin(CSVExportMixin, ReadOnlyAdmin):
+class PostingAdmin(PostingColumns, CSVExportMixin, ReadOnlyAdmin):
     list_display = ["id", "entry_link", "account_link", "debit", "credit", "balance_after_display", "created"]
     list_filter = ["currency", ("created", DateRangeFilter)]
     search_fields = ["entry__public_id", "account__code"]
@@ -245,22 +250,6 @@ class PostingAdmin(CSVExportMixin, ReadOnlyAdmin):
     @admin.display(description="entry")
     def entry_link(self, posting: Posting):
         return admin_link(posting.entry)
-
-    @admin.display(description="account")
-    def account_link(self, posting: Posting):
-        return admin_link(posting.account, posting.account.code)
-
-    @admin.display(description="debit")
-    def debit(self, posting: Posting):
-        return debit_of(posting)
-
-    @admin.display(description="credit")
-    def credit(self, posting: Posting):
-        return credit_of(posting)
-
-    @admin.display(description="balance after")
-    def balance_after_display(self, posting: Posting):
-        return money_html(posting.balance_after, posting.currency)
 
 
 @admin.register(ReconciliationRun)

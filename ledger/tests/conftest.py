@@ -1,34 +1,25 @@
-"""Ledger fixtures: accounts in usd, and a helper that funds one from the adjustments account."""
+"""Ledger fixtures: wallet-like liability accounts in usd (`*_wallet_account`: ledger accounts, not
+`wallets.models.Wallet`), one of them funded from the adjustments account."""
 
 import pytest
 
 from ledger.models import Account
-from ledger.services import credit, debit, post_entry, system_account
 from ledger.tests.factories import AccountFactory
-
-
-def fund(account: Account, amount: int) -> None:
-    """Give a credit-normal (or debit-normal) account `amount` through a real entry from equity."""
-    adjustments = system_account(purpose="adjustments", currency=account.currency)
-    if account.is_debit_normal:
-        lines = [debit(account, amount), credit(adjustments, amount)]
-    else:
-        lines = [debit(adjustments, amount), credit(account, amount)]
-    post_entry(lines=lines, kind="adjustment", description="test funding")
+from ledger.tests.support import fund
 
 
 @pytest.fixture
-def wallet(db) -> Account:
+def wallet_account(db) -> Account:
     return AccountFactory(code="wallet:alice:available")
 
 
 @pytest.fixture
-def other_wallet(db) -> Account:
+def other_wallet_account(db) -> Account:
     return AccountFactory(code="wallet:bob:available")
 
 
 @pytest.fixture
-def funded_wallet(wallet) -> Account:
-    fund(wallet, 10_000)
-    wallet.refresh_from_db()
-    return wallet
+def funded_wallet_account(wallet_account) -> Account:
+    fund(wallet_account, 10_000)
+    wallet_account.refresh_from_db()
+    return wallet_account

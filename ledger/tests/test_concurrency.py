@@ -9,13 +9,13 @@ import threading
 
 import pytest
 
-from conftest import run_in_threads
 from ledger.errors import AlreadyReversed, InsufficientFunds
 from ledger.models import Account, JournalEntry
 from ledger.reconciliation import reconcile
 from ledger.services import credit, debit, post_entry, reverse_entry
-from ledger.tests.conftest import fund
 from ledger.tests.factories import AccountFactory
+from ledger.tests.support import fund
+from payments_platform.tests.support import run_in_threads
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -13,7 +13,7 @@ from accounts.tests.second_factor import force_login_verified
 from ledger.models import JournalEntry, Posting
 from ledger.selectors import account_period_statement
 from ledger.services import credit, debit, post_entry
-from ledger.tests.conftest import fund
+from ledger.tests.support import fund
 
 pytestmark = pytest.mark.django_db
 
@@ -25,13 +25,15 @@ def admin_client(client):
 
 
 @pytest.fixture
-def history(wallet, other_wallet):
-    """10,000 in three days ago, 2,500 out today, seen from `wallet`."""
-    fund(wallet, 10_000)
-    post_entry(lines=[debit(wallet, 2_500), credit(other_wallet, 2_500)], kind="transfer", reference="tr_x")
-    first = Posting.objects.filter(account=wallet).order_by("pk").first()
+def history(wallet_account, other_wallet_account):
+    """10,000 in three days ago, 2,500 out today, seen from `wallet_account`."""
+    fund(wallet_account, 10_000)
+    post_entry(
+        lines=[debit(wallet_account, 2_500), credit(other_wallet_account, 2_500)], kind="transfer", reference="tr_x"
+    )
+    first = Posting.objects.filter(account=wallet_account).order_by("pk").first()
     backdate(first.entry_id, days=3)
-    return wallet
+    return wallet_account
 
 
 def backdate(entry_id: int, *, days: int) -> None:
@@ -75,7 +77,7 @@ def test_the_statement_page_has_debit_and_credit_columns_and_both_balances(admin
     assert "closing balance" in content and "75.00 USD" in content
 
 
-def test_the_postings_csv_streams_the_rows_the_list_shows(admin_client, history, other_wallet):
+def test_the_postings_csv_streams_the_rows_the_list_shows(admin_client, history, other_wallet_account):
     response = admin_client.get("/admin/ledger/posting/export.csv", {"account__id__exact": history.pk})
 
     assert isinstance(response, StreamingHttpResponse)

@@ -44,9 +44,9 @@ def corrupted():
 
 
 @pytest.fixture
-def books(funded_wallet, other_wallet):
-    post_entry(lines=[debit(funded_wallet, 1_000), credit(other_wallet, 1_000)], kind="transfer")
-    return funded_wallet, other_wallet
+def books(funded_wallet_account, other_wallet_account):
+    post_entry(lines=[debit(funded_wallet_account, 1_000), credit(other_wallet_account, 1_000)], kind="transfer")
+    return funded_wallet_account, other_wallet_account
 
 
 def _raw_entry(account: Account, amounts: list[int], *, currency: str | None = None, balance_after: int = 0) -> int:
@@ -83,9 +83,9 @@ def test_clean_books_report_ok_in_json(books):
 
 
 def test_an_unbalanced_entry_is_reported_with_its_id(books):
-    wallet, _ = books
+    wallet_account, _ = books
     with corrupted():
-        _raw_entry(wallet, [500])
+        _raw_entry(wallet_account, [500])
         code, report = _json_report()
 
     assert code == 1
@@ -95,21 +95,26 @@ def test_an_unbalanced_entry_is_reported_with_its_id(books):
 
 
 def test_a_stored_balance_that_differs_from_its_postings_is_reported(books):
-    wallet, _ = books
-    Account.objects.filter(pk=wallet.pk).update(balance=1)
+    wallet_account, _ = books
+    Account.objects.filter(pk=wallet_account.pk).update(balance=1)
 
     code, report = _json_report()
 
     assert code == 1
     [row] = report["balances_match_postings"]["discrepancies"]
-    assert (row["account"], row["code"], row["stored"], row["computed"]) == (wallet.public_id, wallet.code, 1, 9_000)
+    assert (row["account"], row["code"], row["stored"], row["computed"]) == (
+        wallet_account.public_id,
+        wallet_account.code,
+        1,
+        9_000,
+    )
     assert report["trial_balance_accounts"]["discrepancies"] == [{"currency": "usd", "net": 8_999}]
 
 
 def test_a_wrong_running_balance_is_reported_with_the_posting(books):
-    wallet, _ = books
+    wallet_account, _ = books
     with corrupted():
-        _raw_entry(wallet, [5, -5], balance_after=123)
+        _raw_entry(wallet_account, [5, -5], balance_after=123)
         code, report = _json_report()
 
     assert code == 1
@@ -118,9 +123,9 @@ def test_a_wrong_running_balance_is_reported_with_the_posting(books):
 
 
 def test_a_posting_in_another_currency_than_its_account_is_reported(books):
-    wallet, _ = books
+    wallet_account, _ = books
     with corrupted():
-        _raw_entry(wallet, [5, -5], currency="eur")
+        _raw_entry(wallet_account, [5, -5], currency="eur")
         code, report = _json_report()
 
     assert code == 1
@@ -129,34 +134,34 @@ def test_a_posting_in_another_currency_than_its_account_is_reported(books):
 
 
 def test_a_negative_non_overdraft_account_is_reported(books):
-    wallet, _ = books
+    wallet_account, _ = books
     with connection.cursor() as cursor:
         cursor.execute("ALTER TABLE ledger_account DROP CONSTRAINT ledger_account_non_overdraft_not_negative")
-    Account.objects.filter(pk=wallet.pk).update(balance=-7)
+    Account.objects.filter(pk=wallet_account.pk).update(balance=-7)
 
     code, report = _json_report()
 
     assert code == 1
     assert report["no_overdraft"]["discrepancies"] == [
-        {"account": wallet.public_id, "code": wallet.code, "balance": -7}
+        {"account": wallet_account.public_id, "code": wallet_account.code, "balance": -7}
     ]
 
 
 def test_the_text_report_lists_each_discrepancy_with_ids(books):
-    wallet, _ = books
-    Account.objects.filter(pk=wallet.pk).update(balance=1)
+    wallet_account, _ = books
+    Account.objects.filter(pk=wallet_account.pk).update(balance=1)
 
     code, out = _reconcile()
 
     assert code == 1
     assert "balances_match_postings: 1 discrepancy" in out
-    assert f"account={wallet.public_id}" in out
+    assert f"account={wallet_account.public_id}" in out
     assert "Ledger has discrepancies." in out
 
 
 def test_limit_caps_the_listed_discrepancies_but_counts_them_all(books):
-    wallet, other = books
-    Account.objects.filter(pk__in=[wallet.pk, other.pk]).update(balance=1)
+    wallet_account, other = books
+    Account.objects.filter(pk__in=[wallet_account.pk, other.pk]).update(balance=1)
 
     code, out = _reconcile("--format", "json", "--limit", "1")
     check = {c["name"]: c for c in json.loads(out)["checks"]}["balances_match_postings"]

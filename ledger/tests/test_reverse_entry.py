@@ -11,13 +11,15 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def transfer(funded_wallet, other_wallet) -> JournalEntry:
+def transfer(funded_wallet_account, other_wallet_account) -> JournalEntry:
     return post_entry(
-        lines=[debit(funded_wallet, 2_500), credit(other_wallet, 2_500)], kind="transfer", reference="tr_1"
+        lines=[debit(funded_wallet_account, 2_500), credit(other_wallet_account, 2_500)],
+        kind="transfer",
+        reference="tr_1",
     )
 
 
-def test_reversal_posts_the_exact_opposite_lines(transfer, funded_wallet, other_wallet, user):
+def test_reversal_posts_the_exact_opposite_lines(transfer, funded_wallet_account, other_wallet_account, user):
     reversal = reverse_entry(entry=transfer, created_by=user, request_id="req_9")
 
     original = sorted(transfer.postings.values_list("account_id", "amount"))
@@ -29,12 +31,12 @@ def test_reversal_posts_the_exact_opposite_lines(transfer, funded_wallet, other_
     assert (reversal.created_by, reversal.request_id) == (user, "req_9")
 
 
-def test_reversal_restores_the_balances(transfer, funded_wallet, other_wallet):
+def test_reversal_restores_the_balances(transfer, funded_wallet_account, other_wallet_account):
     reverse_entry(entry=transfer)
 
-    funded_wallet.refresh_from_db()
-    other_wallet.refresh_from_db()
-    assert (funded_wallet.balance, other_wallet.balance) == (10_000, 0)
+    funded_wallet_account.refresh_from_db()
+    other_wallet_account.refresh_from_db()
+    assert (funded_wallet_account.balance, other_wallet_account.balance) == (10_000, 0)
 
 
 def test_reversed_entry_links_to_its_reversal(transfer):
@@ -55,8 +57,8 @@ def test_reversing_twice_fails(transfer):
     assert JournalEntry.objects.count() == entries
 
 
-def test_reversal_fails_when_it_would_overdraw_an_account(transfer, other_wallet, funded_wallet):
-    post_entry(lines=[debit(other_wallet, 2_000), credit(funded_wallet, 2_000)], kind="transfer")
+def test_reversal_fails_when_it_would_overdraw_an_account(transfer, other_wallet_account, funded_wallet_account):
+    post_entry(lines=[debit(other_wallet_account, 2_000), credit(funded_wallet_account, 2_000)], kind="transfer")
 
     with pytest.raises(InsufficientFunds):
         reverse_entry(entry=transfer)

@@ -134,6 +134,23 @@ class PlatformViewSet(IdempotentMixin, viewsets.GenericViewSet):
         return self.get_paginated_response(serializer_class(page, many=True).data)
 
 
+class SecretShownOnceMixin:
+    """For viewsets whose create (or roll) response carries a `secret` that exists in plain text only
+    in that one response (API keys, webhook endpoints): the idempotency record stores the response
+    with `secret: null`, so a replay says `secret: null`, while this response keeps the secret.
+    Put it before `PlatformViewSet` in the bases, so it wraps the storing `finalize_response`."""
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        secret = None
+        if isinstance(getattr(response, "data", None), dict) and response.data.get("secret"):
+            secret = response.data["secret"]
+            response.data = {**response.data, "secret": None}
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if secret is not None:
+            response.data = {**response.data, "secret": secret}
+        return response
+
+
 class CsvNegotiationMixin:
     """For viewsets with actions that stream `text/csv`: whatever is not a stream (an error) is answered
     as JSON in the envelope, never as a 406 nor as a CSV body."""

@@ -1,14 +1,12 @@
 """Scrape-time gauges of payments_platform itself: the last run of each scheduled job.
 
-The scheduler (another issue) provides `payments_platform.selectors.job_last_runs()`, returning
-`{job_name: JobRun(job, started_at, finished_at, outcome)}` with `outcome` one of running,
-succeeded, failed. Until it exists the import fails and these gauges are simply absent, which
-the "scheduler down" alert treats as down.
+The scheduler provides `payments_platform.selectors.job_last_runs()`, returning
+`{job_name: JobRun(job, started_at, finished_at, outcome)}` with `outcome` one of
+`JobRun.Outcome`. Where it is not installed the import fails and these gauges are simply
+absent, which the "scheduler down" alert treats as down.
 """
 
 from prometheus_client.core import GaugeMetricFamily
-
-JOB_OUTCOMES = ("running", "succeeded", "failed")
 
 
 def _timestamp(moment) -> float:
@@ -17,6 +15,7 @@ def _timestamp(moment) -> float:
 
 def scheduled_jobs():
     try:
+        from payments_platform.models import JobRun
         from payments_platform.selectors import job_last_runs
     except ImportError:  # the scheduler is not installed in this build
         return
@@ -36,6 +35,6 @@ def scheduled_jobs():
     for job, run in sorted(job_last_runs().items()):
         started.add_metric([job], _timestamp(run.started_at))
         finished.add_metric([job], _timestamp(run.finished_at))
-        for name in JOB_OUTCOMES:
+        for name in JobRun.Outcome.values:
             outcome.add_metric([job, name], 1 if run.outcome == name else 0)
     yield from (started, finished, outcome)

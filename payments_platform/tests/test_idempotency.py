@@ -9,8 +9,8 @@ import orjson
 import pytest
 from django.apps import apps
 
-from conftest import client_for, run_in_threads
 from payments_platform.models import IdempotencyKey
+from payments_platform.tests.support import client_for, run_in_threads
 from payments_platform.tests.urls import EFFECT_ACTION
 
 pytestmark = pytest.mark.usefixtures("test_urls")

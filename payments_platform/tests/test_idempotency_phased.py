@@ -11,9 +11,10 @@ from django.apps import apps
 from django.db import OperationalError, connection
 from django.utils import timezone
 
-from conftest import client_for, run_in_threads
 from payments_platform.api.idempotency import fingerprint
 from payments_platform.models import IdempotencyKey
+from payments_platform.tests.factories import IdempotencyKeyFactory
+from payments_platform.tests.support import client_for, run_in_threads
 from payments_platform.tests.urls import EFFECT_ACTION
 
 pytestmark = pytest.mark.usefixtures("test_urls")
@@ -30,7 +31,7 @@ def post(client, body, key="phased-key"):
 
 def in_progress_key(user, body, *, locked_seconds_ago: int) -> IdempotencyKey:
     """A key as a request that crashed mid-way leaves it: claimed, no response."""
-    return IdempotencyKey.objects.create(
+    return IdempotencyKeyFactory(
         user=user,
         key="phased-key",
         request_method="POST",

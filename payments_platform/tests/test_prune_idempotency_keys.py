@@ -5,12 +5,11 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from payments_platform.models import IdempotencyKey
+from payments_platform.tests.factories import IdempotencyKeyFactory
 
 
 def _key(user, key: str, age: timedelta) -> IdempotencyKey:
-    stored = IdempotencyKey.objects.create(
-        user=user, key=key, request_method="POST", request_path="/v1/x", request_fingerprint="f" * 64
-    )
+    stored = IdempotencyKeyFactory(user=user, key=key)
     IdempotencyKey.objects.filter(pk=stored.pk).update(created=timezone.now() - age)
     return stored
 

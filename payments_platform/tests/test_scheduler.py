@@ -10,6 +10,7 @@ from django.utils import timezone
 from payments_platform.models import JobRun
 from payments_platform.scheduler import Job, job_run, scheduled_jobs
 from payments_platform.selectors import job_last_runs
+from payments_platform.tests.factories import JobRunFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -35,8 +36,8 @@ def test_a_run_whose_command_raises_is_recorded_as_failed_with_the_error(log_lin
 
 
 def test_a_job_runs_its_command_for_real():
-    JobRun.objects.create(job="old", started_at=timezone.now() - timedelta(days=31), outcome="succeeded")
-    JobRun.objects.create(job="recent", started_at=timezone.now() - timedelta(days=1), outcome="succeeded")
+    JobRunFactory(job="old", started_at=timezone.now() - timedelta(days=31), outcome="succeeded")
+    JobRunFactory(job="recent", started_at=timezone.now() - timedelta(days=1), outcome="succeeded")
 
     job_run(Job(name="prune_job_runs", every_seconds=60))
 
@@ -83,9 +84,9 @@ def test_intervals_come_from_settings(settings):
 
 def test_job_last_runs_returns_the_latest_run_of_each_job():
     now = timezone.now()
-    JobRun.objects.create(job="a", started_at=now - timedelta(minutes=2), outcome="failed")
-    latest_a = JobRun.objects.create(job="a", started_at=now - timedelta(minutes=1), outcome="succeeded")
-    latest_b = JobRun.objects.create(job="b", started_at=now, outcome="running")
+    JobRunFactory(job="a", started_at=now - timedelta(minutes=2), outcome="failed")
+    latest_a = JobRunFactory(job="a", started_at=now - timedelta(minutes=1), outcome="succeeded")
+    latest_b = JobRunFactory(job="b", started_at=now, outcome="running")
 
     assert job_last_runs() == {"a": latest_a, "b": latest_b}
 

@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from accounts.models import ApiKey
 from accounts.tests.factories import api_key_for, key_client
-from conftest import client_for
 from fraud.velocity import velocity_read
+from payments_platform.tests.support import client_for
 from wallets.tests.factories import WalletFactory
 
 pytestmark = pytest.mark.django_db

@@ -5,14 +5,14 @@ from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
 from accounts.tests.second_factor import force_login_verified
-from payments_platform.models import JobRun
+from payments_platform.tests.factories import JobRunFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def test_the_admin_lists_job_runs_with_their_outcome_and_offers_no_writes(client):
     force_login_verified(client, UserFactory(is_staff=True, is_superuser=True))
-    run = JobRun.objects.create(job="process_payouts", started_at=timezone.now(), outcome="failed", detail="boom")
+    run = JobRunFactory(job="process_payouts", started_at=timezone.now(), outcome="failed", detail="boom")
 
     listing = client.get("/admin/payments_platform/jobrun/")
     detail = client.get(f"/admin/payments_platform/jobrun/{run.pk}/change/")

@@ -4,7 +4,9 @@ Transactional: the schedulers are other processes and only see committed rows; t
 killed before the test database is flushed.
 """
 
+import contextlib
 import signal
+from collections.abc import Iterator
 
 import pytest
 
@@ -18,30 +20,32 @@ def scheduler_environment() -> dict[str, str]:
     return child_environment(SCHEDULER_LEADER_RETRY_SECONDS="0.5", SCHEDULER_LOCK_CHECK_SECONDS="0.5")
 
 
-def test_a_second_scheduler_follows_while_the_first_leads():
-    first = Process.manage("run_scheduler", env=scheduler_environment())
-    second = None
-    try:
-        first.wait_for('"scheduler_leading"')
-        second = Process.manage("run_scheduler", env=scheduler_environment())
-        second.wait_for('"scheduler_following"')
-        first.wait_for('"job": "prune_job_runs"')  # the leader runs its jobs meanwhile
-
-        assert '"scheduler_leading"' not in second.output()
-        assert '"scheduled_job_started"' not in second.output()
-    finally:
-        first.stop()
-        if second:
-            second.stop()
-
-
-def test_the_follower_takes_over_when_the_leader_is_killed_with_sigkill():
+@contextlib.contextmanager
+def leader_and_follower() -> Iterator[tuple[Process, Process]]:
+    """Two `run_scheduler` processes: the first leading, the second following; both stopped at the end."""
     leader = Process.manage("run_scheduler", env=scheduler_environment())
     follower = None
     try:
         leader.wait_for('"scheduler_leading"')
         follower = Process.manage("run_scheduler", env=scheduler_environment())
         follower.wait_for('"scheduler_following"')
+        yield leader, follower
+    finally:
+        leader.stop()
+        if follower:
+            follower.stop()
+
+
+def test_a_second_scheduler_follows_while_the_first_leads():
+    with leader_and_follower() as (first, second):
+        first.wait_for('"job": "prune_job_runs"')  # the leader runs its jobs meanwhile
+
+        assert '"scheduler_leading"' not in second.output()
+        assert '"scheduled_job_started"' not in second.output()
+
+
+def test_the_follower_takes_over_when_the_leader_is_killed_with_sigkill():
+    with leader_and_follower() as (leader, follower):
         runs_before = JobRun.objects.filter(job="prune_job_runs").count()
 
         leader.signal_group(signal.SIGKILL)
@@ -50,26 +54,12 @@ def test_the_follower_takes_over_when_the_leader_is_killed_with_sigkill():
         follower.wait_for('"scheduled_job_succeeded"')
 
         assert JobRun.objects.filter(job="prune_job_runs").count() > runs_before
-    finally:
-        leader.stop()
-        if follower:
-            follower.stop()
 
 
 def test_a_scheduler_stops_on_sigterm_and_releases_the_lock_to_the_next():
-    first = Process.manage("run_scheduler", env=scheduler_environment())
-    second = None
-    try:
-        first.wait_for('"scheduler_leading"')
-        second = Process.manage("run_scheduler", env=scheduler_environment())
-        second.wait_for('"scheduler_following"')
-
+    with leader_and_follower() as (first, second):
         first.signal_group(signal.SIGTERM)
 
         assert first.wait() == 0
         assert "Scheduler stopped." in first.output()
         second.wait_for('"scheduler_leading"')
-    finally:
-        first.stop()
-        if second:
-            second.stop()

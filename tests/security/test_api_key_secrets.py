@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 from accounts.models import User
 from accounts.tests.factories import UserFactory
 from accounts.tests.second_factor import force_login_verified
-from conftest import client_for
+from payments_platform.tests.support import client_for
 from tests.security.dump import database_dump
 from tests.security.test_secrets_hygiene import admin_pages_text, leaks, log_text  # noqa: F401 - a fixture
 from webhooks.models import Event

@@ -10,7 +10,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from accounts.tests.factories import UserFactory
-from conftest import bearer
+from payments_platform.tests.support import bearer
 from tests.security.builders import BUILDERS, World
 from tests.security.routes import list_routes, object_routes
 

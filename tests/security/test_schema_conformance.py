@@ -23,7 +23,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from accounts.tests.factories import UserFactory
-from conftest import bearer
+from payments_platform.tests.support import bearer
 from payments_platform.wsgi import application
 
 MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "5"))

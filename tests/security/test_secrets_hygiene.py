@@ -20,7 +20,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import User
 from accounts.tests.second_factor import force_login_verified
-from conftest import bearer
+from payments_platform.tests.support import bearer
 from webhooks.models import Event
 
 pytestmark = pytest.mark.django_db

@@ -4,7 +4,7 @@ import factory
 
 from accounts.tests.factories import UserFactory
 from webhooks import secrets
-from webhooks.models import Event, WebhookDelivery, WebhookEndpoint
+from webhooks.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 
 class EventFactory(factory.django.DjangoModelFactory):
@@ -43,3 +43,15 @@ class WebhookDeliveryFactory(factory.django.DjangoModelFactory):
 
     endpoint = factory.SubFactory(WebhookEndpointFactory)
     event = factory.SubFactory(EventFactory, user=factory.SelfAttribute("..endpoint.user"))
+
+
+class WebhookAttemptFactory(factory.django.DjangoModelFactory):
+    """A failed first attempt (the receiver answered 500) unless told otherwise."""
+
+    class Meta:
+        model = WebhookAttempt
+
+    delivery = factory.SubFactory(WebhookDeliveryFactory)
+    attempt_number = 1
+    status_code = 500
+    latency_ms = 12

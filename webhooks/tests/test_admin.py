@@ -6,7 +6,7 @@ from django.test import Client
 from accounts.tests.factories import UserFactory
 from accounts.tests.second_factor import force_login_verified
 from webhooks.models import WebhookDelivery
-from webhooks.tests.factories import WebhookDeliveryFactory
+from webhooks.tests.factories import WebhookAttemptFactory, WebhookDeliveryFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +20,7 @@ def admin_client() -> Client:
 
 def test_admin_pages_render_without_any_secret(admin_client):
     delivery = WebhookDeliveryFactory()
-    delivery.attempts.create(attempt_number=1, status_code=500, latency_ms=3)
+    WebhookAttemptFactory(delivery=delivery, attempt_number=1, status_code=500, latency_ms=3)
     endpoint = delivery.endpoint
     pages = [
         "/admin/webhooks/webhookendpoint/",

@@ -11,7 +11,7 @@ from payments_platform.models import IdempotencyKey
 from webhooks import secrets
 from webhooks.models import WebhookDelivery, WebhookEndpoint
 from webhooks.services import event_record
-from webhooks.tests.factories import EventFactory, WebhookDeliveryFactory, WebhookEndpointFactory
+from webhooks.tests.factories import EventFactory, WebhookAttemptFactory, WebhookDeliveryFactory, WebhookEndpointFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -180,8 +180,10 @@ def test_the_deliveries_list_shows_attempts_and_next_retry_in_a_fixed_number_of_
     endpoint = WebhookEndpointFactory(user=user)
     for _ in range(5):
         delivery = WebhookDeliveryFactory(endpoint=endpoint)
-        delivery.attempts.create(attempt_number=1, status_code=500, latency_ms=12, error="")
-        delivery.attempts.create(attempt_number=2, status_code=None, latency_ms=15000, error="timeout after 15 s")
+        WebhookAttemptFactory(delivery=delivery, attempt_number=1, status_code=500, latency_ms=12, error="")
+        WebhookAttemptFactory(
+            delivery=delivery, attempt_number=2, status_code=None, latency_ms=15000, error="timeout after 15 s"
+        )
 
     with django_assert_max_num_queries(6):
         response = auth_client.get(f"/v1/webhook_endpoints/{endpoint.public_id}/deliveries")

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import User
+from accounts.models import AuditAction, User
 from accounts.second_factor import DEVICE_NAME
 from accounts.services import audit_log_record
 
@@ -36,7 +36,7 @@ class Command(BaseCommand):
             if action == "enrol":
                 device = TOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=True)
             audit_log_record(
-                action=f"admin.otp_{'enrolled' if device else 'reset'}",
+                action=AuditAction.ADMIN_OTP_ENROLLED if device else AuditAction.ADMIN_OTP_RESET,
                 object_type="user",
                 object_id=user.public_id,
                 details={"via": "manage.py admin_otp", "devices_removed": removed},
