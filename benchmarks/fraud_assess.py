@@ -153,7 +153,7 @@ def confirm_overhead(confirms: int) -> None:
     from fraud import conf as fraud_conf
     from fraud.assessment import Assessment
     from fraud.services import allowlist_add
-    from payments.services import intents
+    from payments.services import confirm, intents
     from payments.services.methods import payment_method_create
     from payments.simulation import simulated_card_number
     from wallets.models import Wallet
@@ -179,7 +179,7 @@ def confirm_overhead(confirms: int) -> None:
 
     def off():
         return mock.patch.multiple(
-            intents,
+            confirm,
             assess=lambda context: authorized,
             assessment_record=lambda **kwargs: None,
             velocity_record=lambda **kwargs: None,

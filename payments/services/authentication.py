@@ -11,7 +11,7 @@ The flow (docs/payments.md, "3-D Secure"):
 3. `authentication_complete`: under the intent's lock, then the session's, the session is used up
    and the intent becomes `processing` with a new attempt, all in one transaction, so of two tabs
    posting the same page exactly one gets past it (the other: 410). Then that attempt goes to the
-   same processor carrying the session (`intents.attempt_authorize_authenticated`) and is
+   same processor carrying the session (`attempts.attempt_authorize_authenticated`) and is
    finished as any confirm: authorization, capture when automatic, postings, review, events.
 4. `authentication_fail`, or the page expiring (`authentication_expire`, run by the page itself and
    by `expire_payment_intents`), puts the intent back to `requires_payment_method` with
@@ -30,9 +30,8 @@ from django.utils import timezone
 
 from payments import three_d_secure
 from payments.models import PaymentAttempt, PaymentIntent, ThreeDSecureSession
-from payments.serializers import payment_intent_representation
+from payments.services.intent_state import intent_event_record, intent_locked
 from payments_platform.api.ids import new_public_id
-from webhooks.services import event_record
 
 logger = structlog.get_logger(__name__)
 
@@ -65,15 +64,6 @@ class PageOutcome:
     return_url: str | None
 
 
-def _event(intent: PaymentIntent, event_type: str, request_id: str) -> None:
-    event_record(
-        user=intent.user,
-        event_type=event_type,
-        data_object=payment_intent_representation(intent),
-        request_id=request_id,
-    )
-
-
 def _save(model, *fields: str) -> None:
     model.updated = timezone.now()
     model.save(update_fields=[*fields, "updated"])
@@ -100,7 +90,9 @@ def authentication_require(*, intent: PaymentIntent, attempt: PaymentAttempt, re
     )
     intent.status = Status.REQUIRES_ACTION
     _save(intent, "status")
-    _event(intent, "payment_intent.requires_action", request_id)
+    intent_event_record(
+        intent=intent, event_type="payment_intent.requires_action", request_id=request_id, counted=False
+    )
     logger.info("three_d_secure_required", payment_intent=intent.public_id, session=public_id)
     return session
 
@@ -144,18 +136,18 @@ def authentication_complete(
     """
     session = authentication_page_get(session_id=session_id, token=token, now=now)  # 404, or 410 (expiring it)
     with transaction.atomic():
-        intent = _intent_locked(session.intent_id)
+        intent = intent_locked(pk=session.intent_id)
         session = Session.objects.select_for_update().get(pk=session.pk)
         _open_or_gone(session, intent=intent, now=now)
-        intent_services = _intents()
-        attempt = intent_services.attempt_create_authenticated(intent=intent, connector=session.attempt.connector)
+        attempt_services = _attempts()
+        attempt = attempt_services.attempt_create_authenticated(intent=intent, connector=session.attempt.connector)
         session.status = Session.Status.COMPLETED
         session.authenticated_attempt = attempt
         _save(session, "status", "authenticated_attempt")
         intent.status = Status.PROCESSING
         _save(intent, "status")
     logger.info("three_d_secure_completed", payment_intent=intent.public_id, session=session.public_id)
-    intent = intent_services.attempt_authorize_authenticated(
+    intent = attempt_services.attempt_authorize_authenticated(
         attempt_pk=attempt.pk, authentication=session.public_id, request_id=request_id
     )
     return PageOutcome(intent=intent, return_url=session.return_url)
@@ -172,7 +164,7 @@ def authentication_fail(
     transaction under the same locks as `authentication_complete` (`PageGone` if it is not open)."""
     session = authentication_page_get(session_id=session_id, token=token, now=now)  # 404, or 410 (expiring it)
     with transaction.atomic():
-        intent = _intent_locked(session.intent_id)
+        intent = intent_locked(pk=session.intent_id)
         session = Session.objects.select_for_update().get(pk=session.pk)
         _open_or_gone(session, intent=intent, now=now)
         _close_failed(session, intent=intent, status=Session.Status.FAILED, request_id=request_id)
@@ -201,7 +193,7 @@ def _expire(*, session_pk: int, now: datetime | None) -> Session:
     now = now or timezone.now()
     intent_pk = Session.objects.filter(pk=session_pk).values_list("intent_id", flat=True).get()
     with transaction.atomic():
-        intent = _intent_locked(intent_pk)
+        intent = intent_locked(pk=intent_pk)
         session = Session.objects.select_for_update().select_related("intent").get(pk=session_pk)
         if session.status != Session.Status.OPEN or session.expires_at > now:
             return session
@@ -218,15 +210,11 @@ def _expire(*, session_pk: int, now: datetime | None) -> Session:
 # --- Helpers --------------------------------------------------------------------------------
 
 
-def _intents():
-    """The intents services, imported when first used: they import this module (attempt_finish)."""
-    from payments.services import intents
+def _attempts():
+    """The attempts services, imported when first used: they import this module (attempt_finish)."""
+    from payments.services import attempts
 
-    return intents
-
-
-def _intent_locked(pk: int) -> PaymentIntent:
-    return PaymentIntent.objects.select_for_update(of=("self",)).select_related("user", "wallet").get(pk=pk)
+    return attempts
 
 
 def _open_or_gone(session: Session, *, intent: PaymentIntent, now: datetime | None) -> None:
@@ -250,4 +238,4 @@ def _close_failed(session: Session, *, intent: PaymentIntent, status: str, reque
         "message": AUTHENTICATION_FAILURE_MESSAGE,
     }
     _save(intent, "status", "last_payment_error")
-    _event(intent, "payment_intent.payment_failed", request_id)
+    intent_event_record(intent=intent, event_type="payment_intent.payment_failed", request_id=request_id, counted=False)

@@ -12,7 +12,8 @@ from payments.connectors import connector_get
 from payments.connectors.base import ERROR, ConnectorResult, RefundRequest
 from payments.errors import AmountTooLarge, ChargeDisputed, PaymentIntentMissing, PaymentIntentUnexpectedState
 from payments.models import Dispute, PaymentIntent, Refund
-from payments.serializers import refund_representation
+from payments.representations import refund_representation
+from payments.services.connector_calls import REFUND, connector_idempotency_key
 from payments.services.postings import refund_fee_share, refund_post, refund_reversal_post
 from payments_platform.api.ids import new_public_id
 from payments_platform.observability import metrics
@@ -148,7 +149,9 @@ def _refund(
             currency=intent.currency,
             reason=reason,
             connector=intent.connector,
-            idempotency_key=f"{intent.public_id}:refund:{number}",
+            idempotency_key=connector_idempotency_key(
+                intent_public_id=intent.public_id, operation=REFUND, number=number
+            ),
             from_held_funds=held,
             fee_refunded=fee_share,
             idempotency_claim=idempotency_claim,

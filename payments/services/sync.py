@@ -9,7 +9,9 @@ from django.utils import timezone
 from payments.connectors import connector_get
 from payments.connectors.base import ERROR, ConnectorResult
 from payments.models import PaymentAttempt, PaymentIntent, Refund
-from payments.services.intents import attempt_finish, capture_finish
+from payments.services.attempts import attempt_finish
+from payments.services.connector_calls import CAPTURE, connector_idempotency_key
+from payments.services.intents import capture_finish
 from payments.services.refunds import refund_execute
 
 logger = structlog.get_logger(__name__)
@@ -71,7 +73,8 @@ def payments_sync(*, older_than_seconds: int = 60) -> SyncReport:
         status=PaymentIntent.Status.PROCESSING, capture_requested_amount__isnull=False, updated__lt=cutoff
     ).order_by("pk")
     for intent in capturing.iterator():
-        result = _retrieve(intent.connector, f"{intent.public_id}:capture")
+        key = connector_idempotency_key(intent_public_id=intent.public_id, operation=CAPTURE)
+        result = _retrieve(intent.connector, key)
         if result == UNREACHABLE:
             _count(report.captures, UNREACHABLE)
             continue
