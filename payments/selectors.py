@@ -1,9 +1,10 @@
-"""Reads of the payments context; every one is scoped to its owner (another user's object is a 404)."""
+"""Reads of the payments context, disputes included; every one is scoped to its owner (another user's
+object is a 404)."""
 
 from django.db.models import Prefetch, QuerySet
 
-from payments.errors import PaymentIntentMissing, PaymentMethodMissing, RefundMissing
-from payments.models import PaymentAttempt, PaymentIntent, PaymentMethod, Refund
+from payments.errors import DisputeMissing, PaymentIntentMissing, PaymentMethodMissing, RefundMissing
+from payments.models import Dispute, PaymentAttempt, PaymentIntent, PaymentMethod, Refund
 
 
 def payment_method_list(*, user) -> QuerySet[PaymentMethod]:
@@ -18,7 +19,7 @@ def payment_method_get(*, user, public_id: str) -> PaymentMethod:
 
 
 def payment_intent_list(*, user) -> QuerySet[PaymentIntent]:
-    """The user's intents with wallet, payment method and attempts: three queries per page."""
+    """The user's intents with their wallet, payment method and attempts, read per page, not per intent."""
     return (
         PaymentIntent.objects.filter(user=user)
         .select_related("wallet", "payment_method")
@@ -33,11 +34,16 @@ def payment_intent_get(*, user, public_id: str) -> PaymentIntent:
     return intent
 
 
-def refund_list(*, user, payment_intent: str | None = None) -> QuerySet[Refund]:
-    refunds = Refund.objects.filter(user=user).select_related("intent")
+def _of_payment(model, *, user, payment_intent: str | None) -> QuerySet:
+    """The user's refunds or disputes (with their intent), of one payment intent when given."""
+    rows = model.objects.filter(user=user).select_related("intent")
     if payment_intent:
-        refunds = refunds.filter(intent__public_id=payment_intent)
-    return refunds
+        rows = rows.filter(intent__public_id=payment_intent)
+    return rows
+
+
+def refund_list(*, user, payment_intent: str | None = None) -> QuerySet[Refund]:
+    return _of_payment(Refund, user=user, payment_intent=payment_intent)
 
 
 def refund_get(*, user, public_id: str) -> Refund:
@@ -45,3 +51,14 @@ def refund_get(*, user, public_id: str) -> Refund:
     if refund is None:
         raise RefundMissing(f"No such refund: {public_id!r}.", param="id")
     return refund
+
+
+def dispute_list(*, user, payment_intent: str | None = None) -> QuerySet[Dispute]:
+    return _of_payment(Dispute, user=user, payment_intent=payment_intent)
+
+
+def dispute_get(*, user, public_id: str) -> Dispute:
+    dispute = dispute_list(user=user).filter(public_id=public_id).first()
+    if dispute is None:
+        raise DisputeMissing(f"No such dispute: {public_id!r}.", param="id")
+    return dispute

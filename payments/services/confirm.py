@@ -6,16 +6,15 @@ waits on the intent's row). The locked intent is then passed along to the connec
 `attempt_finish`.
 
 Crash safety (docs/payments.md, "Crash safety"): the connector is never called while a
-transaction of ours holds a pending change that a rollback would lose, except in a keyed request:
-
-- Outside a transaction (a request without Idempotency-Key, the commands), confirm commits the
-  intent as `processing` with its attempt `pending` *before* calling the connector, and records
-  the answer in a second transaction. A crash in between leaves a pending attempt that
-  `sync_payment_attempts` resolves by asking the connector (`retrieve(idempotency_key)`).
-- In a keyed request the whole request is one transaction (the idempotency layer). A crash rolls
-  everything back, key included; the client's retry with the same key reaches the same attempt
-  number, hence the same connector idempotency key (`connector_idempotency_key`), and the
-  connector answers with its first result: no second charge.
+transaction of ours holds a change that a rollback would lose. Confirm commits the intent as
+`processing` with its attempt `pending` *before* calling the connector, and records the answer in
+a second transaction. A crash in between leaves a pending attempt that `sync_payment_attempts`
+resolves by asking the connector (`retrieve(idempotency_key)`, the attempt's key from
+`connector_idempotency_key`). A keyed request (Idempotency-Key) runs the same way: the views that
+call a connector use the phased idempotency mode (`payments.views.ConnectorCallingViewSet`), which
+commits the key as in progress first and stores the response when the view returns; a retry that
+takes over the key of a crashed request finds the intent in the state the crash left, and its
+state machine refuses what was already done.
 
 Fraud screening (docs/payments.md, "Fraud screening"): the `outcome` and the feature-log row are
 stored in the transaction that marks the intent `processing`, and the attempt is counted in the
@@ -159,7 +158,7 @@ def payment_intent_confirm_loaded(
         request_id=request_id,
         return_url=return_url,
     )
-    if plan.attempt is None:  # blocked: the failure is committed (or kept with the 402 in a keyed request)
+    if plan.attempt is None:  # blocked: the failure is committed before the 402
         velocity_record(context=plan.screening.context, declined=True)
         raise CardBlockedAsFraudulent(
             FRAUD_DECLINE_MESSAGE,
@@ -180,7 +179,7 @@ def payment_intent_confirm_begin(
 ) -> ConfirmPlan:
     """Under the intent's lock: check the state, pick the connectors, store the fraud outcome and the
     feature-log row; blocked: fail the intent (no attempt); else mark it `processing` and write the
-    first attempt `pending`. Committed before any connector call (outside a keyed request).
+    first attempt `pending`. Committed before any connector call.
     Without `screening` the payment is assessed here, under the lock."""
     with transaction.atomic():
         intent = intent_locked(pk=intent.pk)

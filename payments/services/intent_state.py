@@ -110,7 +110,7 @@ def intent_capture_apply(intent: PaymentIntent, *, amount: int, request_id: str)
 
 
 def intent_raise_if_failed(intent: PaymentIntent) -> None:
-    """After the failure is committed (or stored with a 402 in a keyed request): the 402."""
+    """After the failure is committed: the 402 of a failed intent (a keyed request stores it as its response)."""
     if intent.status != Status.REQUIRES_PAYMENT_METHOD or not intent.last_payment_error:
         return
     error = intent.last_payment_error

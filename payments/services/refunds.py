@@ -48,13 +48,16 @@ def refund_create(
     always fits. `retain` keeps the fee. Reason `fraudulent` also puts the card's fingerprint on the
     blocked cards list and labels the payment's feature-log rows as fraud.
 
-    After commit (at once outside a transaction; after the request's transaction in a keyed
-    request) the connector is asked to refund, with the idempotency key f"{pi_id}:refund:{n}",
-    and the refund becomes `succeeded`, or `failed` with the money returned to the wallet and
+    After that transaction commits (at once when the caller holds none, as the API's phased keyed
+    requests do; after the caller's transaction otherwise, as for an operator's refund or a
+    rejected review) the connector is asked to refund, with the idempotency key
+    `connector_idempotency_key(..., operation=REFUND, number=n)` (f"{pi_id}:refund:{n}"), and
+    the refund becomes `succeeded`, or `failed` with the money returned to the wallet and
     `refund.failed`. A crash in between leaves it `pending` for `sync_payment_attempts`.
 
-    `idempotency_claim` (the request's Idempotency-Key claim): the same keyed request run again
-    after a crash (phased idempotency) returns the refund it created, never a second one.
+    `idempotency_claim` (the request's Idempotency-Key claim, stored on the refund): a retry that
+    takes over the key of a crashed request finds the refund that request created and sends it
+    to the connector again with the same key, never making a second one.
     """
     if idempotency_claim is not None:
         existing = Refund.objects.filter(user=user, idempotency_claim=idempotency_claim).first()

@@ -40,10 +40,3 @@ def wallet(user):
 @pytest.fixture
 def visa(user):
     return payment_method(user)
-
-
-def create_intent(client, wallet, method=None, **fields):
-    body = {"amount": 10_000, "currency": wallet.currency, "wallet": wallet.public_id, **fields}
-    if method is not None:
-        body["payment_method"] = method.public_id
-    return client.post("/v1/payment_intents", body, format="json")

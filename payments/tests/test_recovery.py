@@ -16,8 +16,8 @@ from payments.connectors.base import AuthorizeRequest, CaptureRequest
 from payments.models import PaymentAttempt, PaymentIntent, Refund, SimulatorOperation
 from payments.services import payment_intent_confirm, payment_intent_create
 from payments.services.confirm import payment_intent_confirm_begin
-from payments.tests.conftest import create_intent
 from payments.tests.factories import payment_method
+from payments.tests.support import create_intent
 from wallets.tests.factories import available_balance
 
 pytestmark = pytest.mark.django_db
