@@ -31,9 +31,9 @@ from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
 from payments.connectors import connector_names
-from payments.connectors.simulator_disputes import DISPUTE_CLOSED, DISPUTE_CREATED
 from payments.errors import ConnectorMissing, NotificationSignatureInvalid
 from payments.models import ConnectorNotification, Dispute, SimulatorNotification
+from payments.sandbox.disputes import DISPUTE_CLOSED, DISPUTE_CREATED
 from payments.services.disputes import dispute_open, dispute_prepare, dispute_rule
 from payments_platform.api.errors import ParameterInvalid
 

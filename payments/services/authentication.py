@@ -6,7 +6,7 @@ The flow (docs/payments.md, "3-D Secure"):
    needs authentication. `authentication_require` (inside `attempt_finish`'s transaction, under the
    intent's lock) opens a `ThreeDSecureSession` (page valid 10 minutes), sets the intent
    `requires_action` and records `payment_intent.requires_action`. No money moves.
-2. The cardholder opens `next_action.redirect_to_url.url` (`payments.simulator_3ds`) and posts
+2. The cardholder opens `next_action.redirect_to_url.url` (`payments.sandbox.three_d_secure_page`) and posts
    `result=complete` or `result=fail`.
 3. `authentication_complete`: under the intent's lock, then the session's, the session is used up
    and the intent becomes `processing` with a new attempt, all in one transaction, so of two tabs

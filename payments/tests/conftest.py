@@ -12,11 +12,11 @@ from wallets.tests.factories import WalletFactory
 def _instant_connectors(settings):
     settings.PAYMENT_CONNECTORS = {
         "simulator_a": {
-            "class": "payments.connectors.simulator.SimulatorConnector",
+            "class": "payments.sandbox.connector.SimulatorConnector",
             "options": {"latency_ms": 0, "technical_failures": ["processing_error"]},
         },
         "simulator_b": {
-            "class": "payments.connectors.simulator.SimulatorConnector",
+            "class": "payments.sandbox.connector.SimulatorConnector",
             "options": {"latency_ms": 0, "technical_failures": []},
         },
     }
