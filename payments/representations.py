@@ -1,14 +1,13 @@
 """The public shape of payment intents, refunds and disputes: one representation per object.
 
-Events carry it as `data.object`, and the API's output serializers (`payments.serializers`,
-`payments.serializers_disputes`) answer with it, so an event and a response never disagree.
+Events carry it as `data.object`, and the API's output serializers (`payments.api.serializers`,
+`payments.api.dispute_serializers`) answer with it, so an event and a response never disagree.
 Plain functions over the models: no serializer runs when a service records an event under a
 row lock.
 """
 
 from payments import three_d_secure
-from payments.dispute_models import EVIDENCE_FIELDS, Dispute
-from payments.models import PaymentAttempt, PaymentIntent, Refund, ThreeDSecureSession
+from payments.models import EVIDENCE_FIELDS, Dispute, PaymentAttempt, PaymentIntent, Refund, ThreeDSecureSession
 
 # The keys of each object, in the order the API shows them (the output serializers declare the same).
 PAYMENT_INTENT_FIELDS = (

@@ -12,10 +12,9 @@ def payment_method_list(*, user) -> QuerySet[PaymentMethod]:
 
 
 def payment_method_get(*, user, public_id: str) -> PaymentMethod:
-    method = payment_method_list(user=user).filter(public_id=public_id).first()
-    if method is None:
-        raise PaymentMethodMissing(f"No such payment method: {public_id!r}.", param="id")
-    return method
+    return _one(
+        payment_method_list(user=user), public_id=public_id, missing=PaymentMethodMissing, noun="payment method"
+    )
 
 
 def payment_intent_list(*, user) -> QuerySet[PaymentIntent]:
@@ -28,10 +27,9 @@ def payment_intent_list(*, user) -> QuerySet[PaymentIntent]:
 
 
 def payment_intent_get(*, user, public_id: str) -> PaymentIntent:
-    intent = payment_intent_list(user=user).filter(public_id=public_id).first()
-    if intent is None:
-        raise PaymentIntentMissing(f"No such payment intent: {public_id!r}.", param="id")
-    return intent
+    return _one(
+        payment_intent_list(user=user), public_id=public_id, missing=PaymentIntentMissing, noun="payment intent"
+    )
 
 
 def _of_payment(model, *, user, payment_intent: str | None) -> QuerySet:
@@ -47,10 +45,7 @@ def refund_list(*, user, payment_intent: str | None = None) -> QuerySet[Refund]:
 
 
 def refund_get(*, user, public_id: str) -> Refund:
-    refund = refund_list(user=user).filter(public_id=public_id).first()
-    if refund is None:
-        raise RefundMissing(f"No such refund: {public_id!r}.", param="id")
-    return refund
+    return _one(refund_list(user=user), public_id=public_id, missing=RefundMissing, noun="refund")
 
 
 def dispute_list(*, user, payment_intent: str | None = None) -> QuerySet[Dispute]:
@@ -58,7 +53,12 @@ def dispute_list(*, user, payment_intent: str | None = None) -> QuerySet[Dispute
 
 
 def dispute_get(*, user, public_id: str) -> Dispute:
-    dispute = dispute_list(user=user).filter(public_id=public_id).first()
-    if dispute is None:
-        raise DisputeMissing(f"No such dispute: {public_id!r}.", param="id")
-    return dispute
+    return _one(dispute_list(user=user), public_id=public_id, missing=DisputeMissing, noun="dispute")
+
+
+def _one(rows: QuerySet, *, public_id: str, missing: type[Exception], noun: str):
+    """The row `public_id` of `rows` (already scoped to its owner), else `missing` (a 404, param id)."""
+    row = rows.filter(public_id=public_id).first()
+    if row is None:
+        raise missing(f"No such {noun}: {public_id!r}.", param="id")
+    return row

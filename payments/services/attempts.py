@@ -12,7 +12,7 @@ from fraud.services import Assessment, review_open
 from payments import routing
 from payments.connectors.base import PROCESSING_ERROR, ConnectorResult
 from payments.models import PaymentAttempt, PaymentIntent
-from payments.services.authentication import authentication_require
+from payments.services.authentication_sessions import authentication_require
 from payments.services.connector_calls import AUTHORIZE, authorize_call, connector_idempotency_key
 from payments.services.intent_state import intent_capture_apply, intent_event_record, intent_locked, intent_save
 from webhooks.services import event_record

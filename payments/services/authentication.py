@@ -3,11 +3,12 @@
 The flow (docs/payments.md, "3-D Secure"):
 
 1. Confirm sends the attempt to the processor, which answers `requires_action` for a card that
-   needs authentication. `authentication_require` (inside `attempt_finish`'s transaction, under the
-   intent's lock) opens a `ThreeDSecureSession` (page valid 10 minutes), sets the intent
-   `requires_action` and records `payment_intent.requires_action`. No money moves.
-2. The cardholder opens `next_action.redirect_to_url.url` (`payments.sandbox.three_d_secure_page`) and posts
-   `result=complete` or `result=fail`.
+   needs authentication. `authentication_require` (`authentication_sessions`, inside
+   `attempt_finish`'s transaction, under the intent's lock) opens a `ThreeDSecureSession` (page
+   valid 10 minutes), sets the intent `requires_action` and records
+   `payment_intent.requires_action`. No money moves.
+2. The cardholder opens `next_action.redirect_to_url.url` (`payments.sandbox.three_d_secure_page`)
+   and posts `result=complete` or `result=fail`.
 3. `authentication_complete`: under the intent's lock, then the session's, the session is used up
    and the intent becomes `processing` with a new attempt, all in one transaction, so of two tabs
    posting the same page exactly one gets past it (the other: 410). Then that attempt goes to the
@@ -22,16 +23,16 @@ Locks: intent first, then session, everywhere (as intent, then attempt, in `atte
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import structlog
 from django.db import transaction
 from django.utils import timezone
 
 from payments import three_d_secure
-from payments.models import PaymentAttempt, PaymentIntent, ThreeDSecureSession
+from payments.models import PaymentIntent, ThreeDSecureSession
+from payments.services.attempts import attempt_authorize_authenticated, attempt_create_authenticated
 from payments.services.intent_state import intent_event_record, intent_locked
-from payments_platform.api.ids import new_public_id
 
 logger = structlog.get_logger(__name__)
 
@@ -69,32 +70,7 @@ def _save(model, *fields: str) -> None:
     model.save(update_fields=[*fields, "updated"])
 
 
-# --- 1. The processor asks for authentication --------------------------------------------
-
-
-def authentication_require(*, intent: PaymentIntent, attempt: PaymentAttempt, request_id: str = "") -> Session:
-    """Open the 3-D Secure page for `attempt` (which the processor answered `requires_action`) and
-    put the intent in `requires_action`, with `payment_intent.requires_action`. Must run in the
-    caller's transaction, holding the intent's lock (`attempt_finish`)."""
-    public_id = new_public_id("3ds")
-    now = timezone.now()
-    session = Session.objects.create(
-        public_id=public_id,
-        intent=intent,
-        attempt=attempt,
-        token_hash=three_d_secure.token_hash(three_d_secure.page_token(public_id)),
-        return_url=intent.return_url,
-        expires_at=now + timedelta(seconds=three_d_secure.LIFETIME_SECONDS),
-        created=now,
-        updated=now,
-    )
-    intent.status = Status.REQUIRES_ACTION
-    _save(intent, "status")
-    intent_event_record(
-        intent=intent, event_type="payment_intent.requires_action", request_id=request_id, counted=False
-    )
-    logger.info("three_d_secure_required", payment_intent=intent.public_id, session=public_id)
-    return session
+# --- 1. The processor asks for authentication: `authentication_sessions.authentication_require` ---
 
 
 # --- 2. The page --------------------------------------------------------------------------
@@ -139,15 +115,14 @@ def authentication_complete(
         intent = intent_locked(pk=session.intent_id)
         session = Session.objects.select_for_update().get(pk=session.pk)
         _open_or_gone(session, intent=intent, now=now)
-        attempt_services = _attempts()
-        attempt = attempt_services.attempt_create_authenticated(intent=intent, connector=session.attempt.connector)
+        attempt = attempt_create_authenticated(intent=intent, connector=session.attempt.connector)
         session.status = Session.Status.COMPLETED
         session.authenticated_attempt = attempt
         _save(session, "status", "authenticated_attempt")
         intent.status = Status.PROCESSING
         _save(intent, "status")
     logger.info("three_d_secure_completed", payment_intent=intent.public_id, session=session.public_id)
-    intent = attempt_services.attempt_authorize_authenticated(
+    intent = attempt_authorize_authenticated(
         attempt_pk=attempt.pk, authentication=session.public_id, request_id=request_id
     )
     return PageOutcome(intent=intent, return_url=session.return_url)
@@ -208,13 +183,6 @@ def _expire(*, session_pk: int, now: datetime | None) -> Session:
 
 
 # --- Helpers --------------------------------------------------------------------------------
-
-
-def _attempts():
-    """The attempts services, imported when first used: they import this module (attempt_finish)."""
-    from payments.services import attempts
-
-    return attempts
 
 
 def _open_or_gone(session: Session, *, intent: PaymentIntent, now: datetime | None) -> None:

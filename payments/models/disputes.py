@@ -1,6 +1,6 @@
 """Disputes (chargebacks and inquiries) and the processor notifications that report them.
 
-Imported by `payments.models`; kept apart so the payment models stay readable.
+Re-exported by `payments.models`; kept apart so the payment models stay readable.
 
 - `Dispute`: what the processor told us about a charge, the evidence the user gives, and the
   money it moved (`withdrawal_entry`, `reinstatement_entry`; amounts in minor units).

@@ -6,7 +6,7 @@ from rest_framework.response import Response
 
 from accounts.views import client_ip
 from payments import selectors, services
-from payments.serializers import (
+from payments.api.serializers import (
     PaymentIntentCancelInput,
     PaymentIntentCaptureInput,
     PaymentIntentConfirmInput,

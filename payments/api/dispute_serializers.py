@@ -4,7 +4,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from payments.dispute_models import EVIDENCE_FIELDS, EVIDENCE_MAX_CHARACTERS, Dispute
+from payments.models import EVIDENCE_FIELDS, EVIDENCE_MAX_CHARACTERS, Dispute
 from payments.representations import DISPUTE_FIELDS, dispute_representation
 from payments_platform.api.fields import ConstantField, StrictCharField, UnixTimestampField
 
