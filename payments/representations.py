@@ -108,28 +108,26 @@ def payment_intent_representation(intent: PaymentIntent, *, for_event: bool = Tr
     }
 
 
-def refund_representation(refund: Refund) -> dict:
+def _of_payment(row: Refund | Dispute, *, object_name: str) -> dict:
+    """The keys a refund and a dispute share, in the API's order: what moved, for which payment, why."""
     return {
-        "id": refund.public_id,
-        "object": "refund",
-        "amount": refund.amount,
-        "currency": _text(refund.currency),
-        "payment_intent": refund.intent.public_id,
-        "reason": _text(refund.reason),
-        "status": _text(refund.status),
-        "created": _unix(refund.created),
+        "id": row.public_id,
+        "object": object_name,
+        "amount": row.amount,
+        "currency": _text(row.currency),
+        "payment_intent": row.intent.public_id,
+        "reason": _text(row.reason),
+        "status": _text(row.status),
     }
+
+
+def refund_representation(refund: Refund) -> dict:
+    return {**_of_payment(refund, object_name="refund"), "created": _unix(refund.created)}
 
 
 def dispute_representation(dispute: Dispute) -> dict:
     return {
-        "id": dispute.public_id,
-        "object": "dispute",
-        "amount": dispute.amount,
-        "currency": _text(dispute.currency),
-        "payment_intent": dispute.intent.public_id,
-        "reason": _text(dispute.reason),
-        "status": _text(dispute.status),
+        **_of_payment(dispute, object_name="dispute"),
         "evidence": {name: dispute.evidence.get(name) for name in EVIDENCE_FIELDS},
         "evidence_details": {
             "due_by": int(dispute.evidence_due_by.timestamp()),

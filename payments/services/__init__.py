@@ -14,10 +14,10 @@
 - `disputes`, `dispute_postings`: disputes opened and ruled by the processor, answered by the owner
 """
 
+from payments.services.confirm import payment_intent_confirm
 from payments.services.intents import (
     payment_intent_cancel,
     payment_intent_capture,
-    payment_intent_confirm,
     payment_intent_create,
     payment_intents_expire,
 )

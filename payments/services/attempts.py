@@ -1,6 +1,6 @@
 """Payment attempts: one authorization sent to one connector, and what its answer does to the intent.
 
-`attempt_finish` is the one place an authorization's outcome is applied, for a confirm, a
+`payment_attempt_finish` is the one place an authorization's outcome is applied, for a confirm, a
 completed 3-D Secure page and `sync_payment_attempts` alike. Locks: the intent, then its attempt.
 """
 
@@ -28,7 +28,7 @@ ATTEMPT_STATUS_OF_RESULT = {
 }
 
 
-def attempt_create(*, intent: PaymentIntent, connector: str) -> PaymentAttempt:
+def payment_attempt_create(*, intent: PaymentIntent, connector: str) -> PaymentAttempt:
     """The intent's next attempt (`pending`) at `connector`. The caller holds the intent's lock."""
     last = intent.attempts.order_by("-attempt_number").values_list("attempt_number", flat=True).first() or 0
     number = last + 1
@@ -42,7 +42,7 @@ def attempt_create(*, intent: PaymentIntent, connector: str) -> PaymentAttempt:
     )
 
 
-def attempt_record(attempt: PaymentAttempt, result: ConnectorResult) -> None:
+def payment_attempt_record(attempt: PaymentAttempt, result: ConnectorResult) -> None:
     """Store the connector's answer on the attempt. The caller holds the attempt's lock."""
     attempt.status = ATTEMPT_STATUS_OF_RESULT.get(result.status, PaymentAttempt.Status.ERROR)
     attempt.error_code = result.error_code
@@ -53,7 +53,7 @@ def attempt_record(attempt: PaymentAttempt, result: ConnectorResult) -> None:
     attempt.save(update_fields=["status", "error_code", "decline_code", "latency_ms", "reference", "updated"])
 
 
-def attempt_finish(
+def payment_attempt_finish(
     *,
     attempt_pk: int,
     result: ConnectorResult,
@@ -79,7 +79,7 @@ def attempt_finish(
         attempt = PaymentAttempt.objects.select_for_update().get(pk=attempt_pk)
         if attempt.status != PaymentAttempt.Status.PENDING or intent.status != Status.PROCESSING:
             return intent
-        attempt_record(attempt, result)
+        payment_attempt_record(attempt, result)
         if result.requires_action:  # 3-D Secure: the intent waits for the cardholder's page
             authentication_require(intent=intent, attempt=attempt, request_id=request_id)
         elif result.succeeded:
@@ -167,15 +167,17 @@ def _review_open(intent: PaymentIntent, *, assessment: Assessment | None, reques
 # --- After 3-D Secure (payments.services.authentication) ------------------------------
 
 
-def attempt_create_authenticated(*, intent: PaymentIntent, connector: str) -> PaymentAttempt:
+def payment_attempt_create_authenticated(*, intent: PaymentIntent, connector: str) -> PaymentAttempt:
     """The next attempt (`pending`) of a `requires_action` intent whose cardholder just completed the
     page. The caller holds the intent's lock and sets it `processing` in the same transaction."""
-    return attempt_create(intent=intent, connector=connector)
+    return payment_attempt_create(intent=intent, connector=connector)
 
 
-def attempt_authorize_authenticated(*, attempt_pk: int, authentication: str, request_id: str = "") -> PaymentIntent:
+def payment_attempt_authorize_authenticated(
+    *, attempt_pk: int, authentication: str, request_id: str = ""
+) -> PaymentIntent:
     """Send a pending attempt to its connector carrying the completed 3-D Secure session and finish
-    it exactly as a confirm would (`attempt_finish`: capture and postings when automatic, the fraud
+    it exactly as a confirm would (`payment_attempt_finish`: capture and postings when automatic, the fraud
     review when the stored outcome asks for one, events). No failover: the authentication belongs
     to that processor. An unknown outcome leaves the attempt pending for `sync_payment_attempts`."""
     attempt = PaymentAttempt.objects.select_related("intent__payment_method").get(pk=attempt_pk)
@@ -191,4 +193,4 @@ def attempt_authorize_authenticated(*, attempt_pk: int, authentication: str, req
         routing.breaker_record_failure(attempt.connector)
     else:
         routing.breaker_record_success(attempt.connector)
-    return attempt_finish(attempt_pk=attempt.pk, intent_pk=intent.pk, result=result, request_id=request_id)
+    return payment_attempt_finish(attempt_pk=attempt.pk, intent_pk=intent.pk, result=result, request_id=request_id)

@@ -4,7 +4,7 @@ The flow (docs/payments.md, "3-D Secure"):
 
 1. Confirm sends the attempt to the processor, which answers `requires_action` for a card that
    needs authentication. `authentication_require` (`authentication_sessions`, inside
-   `attempt_finish`'s transaction, under the intent's lock) opens a `ThreeDSecureSession` (page
+   `payment_attempt_finish`'s transaction, under the intent's lock) opens a `ThreeDSecureSession` (page
    valid 10 minutes), sets the intent `requires_action` and records
    `payment_intent.requires_action`. No money moves.
 2. The cardholder opens `next_action.redirect_to_url.url` (`payments.sandbox.three_d_secure_page`)
@@ -12,14 +12,14 @@ The flow (docs/payments.md, "3-D Secure"):
 3. `authentication_complete`: under the intent's lock, then the session's, the session is used up
    and the intent becomes `processing` with a new attempt, all in one transaction, so of two tabs
    posting the same page exactly one gets past it (the other: 410). Then that attempt goes to the
-   same processor carrying the session (`attempts.attempt_authorize_authenticated`) and is
+   same processor carrying the session (`attempts.payment_attempt_authorize_authenticated`) and is
    finished as any confirm: authorization, capture when automatic, postings, review, events.
 4. `authentication_fail`, or the page expiring (`authentication_expire`, run by the page itself and
    by `expire_payment_intents`), puts the intent back to `requires_payment_method` with
    `last_payment_error.code = "payment_intent_authentication_failure"` and
    `payment_intent.payment_failed`.
 
-Locks: intent first, then session, everywhere (as intent, then attempt, in `attempt_finish`).
+Locks: intent first, then session, everywhere (as intent, then attempt, in `payment_attempt_finish`).
 """
 
 from dataclasses import dataclass
@@ -31,7 +31,7 @@ from django.utils import timezone
 
 from payments import three_d_secure
 from payments.models import PaymentIntent, ThreeDSecureSession
-from payments.services.attempts import attempt_authorize_authenticated, attempt_create_authenticated
+from payments.services.attempts import payment_attempt_authorize_authenticated, payment_attempt_create_authenticated
 from payments.services.intent_state import intent_event_record, intent_locked
 
 logger = structlog.get_logger(__name__)
@@ -107,7 +107,7 @@ def authentication_complete(
     open and unexpired and the intent `requires_action` (else `PageGone`, nothing changes), then the
     session is `completed`, the intent `processing` and its next attempt `pending`, committed before
     the processor is called (crash safety as in confirm). Then the processor authorizes with the
-    session and `attempt_finish` records the outcome: capture entry and `payment_intent.succeeded`,
+    session and `payment_attempt_finish` records the outcome: capture entry and `payment_intent.succeeded`,
     `requires_capture`, or a decline (`requires_payment_method`, `payment_intent.payment_failed`).
     """
     session = authentication_page_get(session_id=session_id, token=token, now=now)  # 404, or 410 (expiring it)
@@ -115,14 +115,14 @@ def authentication_complete(
         intent = intent_locked(pk=session.intent_id)
         session = Session.objects.select_for_update().get(pk=session.pk)
         _open_or_gone(session, intent=intent, now=now)
-        attempt = attempt_create_authenticated(intent=intent, connector=session.attempt.connector)
+        attempt = payment_attempt_create_authenticated(intent=intent, connector=session.attempt.connector)
         session.status = Session.Status.COMPLETED
         session.authenticated_attempt = attempt
         _save(session, "status", "authenticated_attempt")
         intent.status = Status.PROCESSING
         _save(intent, "status")
     logger.info("three_d_secure_completed", payment_intent=intent.public_id, session=session.public_id)
-    intent = attempt_authorize_authenticated(
+    intent = payment_attempt_authorize_authenticated(
         attempt_pk=attempt.pk, authentication=session.public_id, request_id=request_id
     )
     return PageOutcome(intent=intent, return_url=session.return_url)

@@ -1,7 +1,7 @@
 """Opening a 3-D Secure session: the processor asked the cardholder to authenticate.
 
 Kept apart from `payments.services.authentication` (the page: completed, failed, expired) so that
-`attempts.attempt_finish` can open one without importing the page's flow, which continues the
+`attempts.payment_attempt_finish` can open one without importing the page's flow, which continues the
 payment through `attempts`.
 """
 
@@ -24,7 +24,7 @@ Session = ThreeDSecureSession
 def authentication_require(*, intent: PaymentIntent, attempt: PaymentAttempt, request_id: str = "") -> Session:
     """Open the 3-D Secure page for `attempt` (which the processor answered `requires_action`) and
     put the intent in `requires_action`, with `payment_intent.requires_action`. Must run in the
-    caller's transaction, holding the intent's lock (`attempt_finish`)."""
+    caller's transaction, holding the intent's lock (`payment_attempt_finish`)."""
     public_id = new_public_id("3ds")
     now = timezone.now()
     session = Session.objects.create(

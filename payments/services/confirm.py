@@ -3,7 +3,7 @@
 One path per confirm: the intent is read once before its lock and once under it; the payment
 method is resolved once and the payment assessed once, before the lock (fraud screening never
 waits on the intent's row). The locked intent is then passed along to the connector call and to
-`attempt_finish`.
+`payment_attempt_finish`.
 
 Crash safety (docs/payments.md, "Crash safety"): the connector is never called while a
 transaction of ours holds a change that a rollback would lose. Confirm commits the intent as
@@ -37,7 +37,7 @@ from payments import routing
 from payments.connectors.base import ConnectorResult
 from payments.errors import NoConnectorAvailable, PaymentIntentUnexpectedState
 from payments.models import PaymentAttempt, PaymentIntent, PaymentMethod
-from payments.services.attempts import attempt_create, attempt_finish, attempt_record
+from payments.services.attempts import payment_attempt_create, payment_attempt_finish, payment_attempt_record
 from payments.services.connector_calls import authorize_call
 from payments.services.intent_state import (
     CONFIRMABLE,
@@ -209,7 +209,7 @@ def payment_intent_confirm_begin(
         intent.last_payment_error = None
         intent.return_url = return_url
         intent_save(intent, "payment_method", "outcome", "status", "last_payment_error", "return_url")
-        attempt = attempt_create(intent=intent, connector=connectors[0])
+        attempt = payment_attempt_create(intent=intent, connector=connectors[0])
     return ConfirmPlan(
         intent=intent,
         attempt=attempt,
@@ -264,7 +264,7 @@ def _confirm_run(plan: ConfirmPlan, *, request_id: str) -> PaymentIntent:
             "payment_failover", payment_intent=intent.public_id, failed=attempt.connector, error=result.error_code
         )
         attempt = next_attempt
-    intent = attempt_finish(
+    intent = payment_attempt_finish(
         attempt_pk=attempt.pk,
         intent_pk=intent.pk,
         result=result,
@@ -283,5 +283,5 @@ def _attempt_fail_over(*, attempt: PaymentAttempt, result: ConnectorResult, conn
         current = PaymentAttempt.objects.select_for_update().get(pk=attempt.pk)
         if current.status != PaymentAttempt.Status.PENDING:
             return None
-        attempt_record(current, result)
-        return attempt_create(intent=intent, connector=connector)
+        payment_attempt_record(current, result)
+        return payment_attempt_create(intent=intent, connector=connector)

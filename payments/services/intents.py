@@ -26,8 +26,7 @@ from django.utils import timezone
 from payments.connectors.base import ConnectorResult
 from payments.errors import AmountTooLarge, ConnectorFailed, PaymentIntentUnexpectedState
 from payments.models import PaymentIntent
-from payments.services.attempts import attempt_authorize_authenticated, attempt_create_authenticated, attempt_finish
-from payments.services.confirm import payment_intent_confirm, payment_intent_confirm_loaded
+from payments.services.confirm import payment_intent_confirm_loaded
 from payments.services.connector_calls import capture_call, void_call
 from payments.services.intent_state import (
     CANCELABLE,
@@ -47,21 +46,6 @@ from wallets.models import Wallet
 logger = structlog.get_logger(__name__)
 
 Status = PaymentIntent.Status
-
-# Importable from here as before the split (payments.services.sync, the tests).
-__all__ = [
-    "ConnectorFailed",
-    "attempt_authorize_authenticated",
-    "attempt_create_authenticated",
-    "attempt_finish",
-    "capture_finish",
-    "payment_intent_cancel",
-    "payment_intent_cancel_by_system",
-    "payment_intent_capture",
-    "payment_intent_confirm",
-    "payment_intent_create",
-    "payment_intents_expire",
-]
 
 
 # --- Create ---------------------------------------------------------------------------
@@ -184,13 +168,13 @@ def payment_intent_capture(
     if result is None:  # unknown outcome: left processing for sync_payment_attempts
         logger.warning("capture_outcome_unknown", payment_intent=intent.public_id)
         return intent
-    intent = capture_finish(intent_pk=intent_pk, result=result, request_id=request_id)
+    intent = payment_intent_capture_finish(intent_pk=intent_pk, result=result, request_id=request_id)
     if not result.succeeded:
         raise ConnectorFailed(f"The processor refused the capture ({result.error_code}).")
     return intent
 
 
-def capture_finish(*, intent_pk: int, result: ConnectorResult, request_id: str = "") -> PaymentIntent:
+def payment_intent_capture_finish(*, intent_pk: int, result: ConnectorResult, request_id: str = "") -> PaymentIntent:
     """Record the connector's answer to a capture: posted and succeeded, or back to requires_capture.
     Idempotent: does nothing unless the intent is still `processing` a capture."""
     with transaction.atomic():

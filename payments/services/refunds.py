@@ -98,7 +98,7 @@ def refund_by_operator(
     return refund
 
 
-def refund_held_payment(*, intent_pk: int, request_id: str = "") -> Refund:
+def refund_create_held(*, intent_pk: int, request_id: str = "") -> Refund:
     """Refund the whole of a payment held for a fraud review that was rejected (reason `fraudulent`):
     the net comes from the wallet's pending account and the platform fee is returned (see
     `postings.refund_post`), then the connector is asked as for any refund. Runs in the caller's

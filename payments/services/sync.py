@@ -9,9 +9,9 @@ from django.utils import timezone
 from payments.connectors import connector_get
 from payments.connectors.base import ERROR, ConnectorResult
 from payments.models import PaymentAttempt, PaymentIntent, Refund
-from payments.services.attempts import attempt_finish
+from payments.services.attempts import payment_attempt_finish
 from payments.services.connector_calls import CAPTURE, connector_idempotency_key
-from payments.services.intents import capture_finish
+from payments.services.intents import payment_intent_capture_finish
 from payments.services.refunds import refund_execute
 
 logger = structlog.get_logger(__name__)
@@ -66,7 +66,7 @@ def payments_sync(*, older_than_seconds: int = 60) -> SyncReport:
             continue
         if result is None:
             result = ConnectorResult(status=ERROR, error_code=NO_RECORD)
-        attempt_finish(attempt_pk=attempt.pk, result=result)
+        payment_attempt_finish(attempt_pk=attempt.pk, result=result)
         _count(report.attempts, result.status if result.error_code != NO_RECORD else NO_RECORD)
 
     capturing = PaymentIntent.objects.filter(
@@ -80,7 +80,7 @@ def payments_sync(*, older_than_seconds: int = 60) -> SyncReport:
             continue
         if result is None:
             result = ConnectorResult(status=ERROR, error_code=NO_RECORD)
-        capture_finish(intent_pk=intent.pk, result=result)
+        payment_intent_capture_finish(intent_pk=intent.pk, result=result)
         _count(report.captures, result.status if result.error_code != NO_RECORD else NO_RECORD)
 
     refunds = Refund.objects.filter(status=Refund.Status.PENDING, updated__lt=cutoff).order_by("pk")
