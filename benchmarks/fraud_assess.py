@@ -153,14 +153,14 @@ def confirm_overhead(confirms: int) -> None:
     from fraud import conf as fraud_conf
     from fraud.pipeline.context import Assessment
     from fraud.services import allowlist_add
-    from payments.services import intents
+    from payments.sandbox.traffic import simulated_card_number
+    from payments.services import confirm, intents
     from payments.services.methods import payment_method_create
-    from payments.simulation import simulated_card_number
     from wallets.models import Wallet
     from wallets.services import wallet_create
 
     settings.PAYMENT_CONNECTORS = {
-        "simulator_a": {"class": "payments.connectors.simulator.SimulatorConnector", "options": {"latency_ms": 0}}
+        "simulator_a": {"class": "payments.sandbox.connector.SimulatorConnector", "options": {"latency_ms": 0}}
     }
     settings.PAYMENT_ROUTING = {"*": [{"connector": "simulator_a"}]}
     payers = []
@@ -179,7 +179,7 @@ def confirm_overhead(confirms: int) -> None:
 
     def off():
         return mock.patch.multiple(
-            intents,
+            confirm,
             assess=lambda context: authorized,
             assessment_record=lambda **kwargs: None,
             velocity_record=lambda **kwargs: None,

@@ -9,7 +9,8 @@ class PaymentsConfig(AppConfig):
         `simulate_traffic` (fraud never imports payments: payments registers itself)."""
         from fraud.services import register_review_handler
         from fraud.simulation import register_runner
-        from payments import metrics, simulation
+        from payments import metrics
+        from payments.sandbox import traffic
         from payments.services import reviews
 
         register_review_handler(
@@ -18,7 +19,7 @@ class PaymentsConfig(AppConfig):
             on_reject=reviews.payment_review_reject,
             on_event=reviews.payment_review_event,
         )
-        register_runner("payments", simulation.payments_runner)
+        register_runner("payments", traffic.payments_runner)
 
         # reconcile_ledger also checks dispute debts (balance.owed against its receivable account).
         from ledger.reconciliation import register_check

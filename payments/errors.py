@@ -1,6 +1,6 @@
 """Errors of the payments context, with their stable API codes."""
 
-from payments_platform.api.errors import CardError, InvalidRequest, ResourceMissing, ServiceUnavailable
+from payments_platform.api.errors import APIError, CardError, InvalidRequest, ResourceMissing, ServiceUnavailable
 
 
 class CardInvalid(InvalidRequest):
@@ -86,3 +86,12 @@ class NotificationSignatureInvalid(InvalidRequest):
 
 class ConnectorMissing(ResourceMissing):
     default_message = "No such connector."
+
+
+class ConnectorFailed(APIError):
+    """The connector could not capture or void (502 api_error); the intent is unchanged."""
+
+    status_code = 502
+    error_type = "api_error"
+    code = "connector_error"
+    default_message = "The payment processor could not complete this request. Retry later."

@@ -1,12 +1,12 @@
 """The events the payments context emits and the object each carries (the event contract, webhooks.contract).
 
 Payment intents and refunds are their API representations. The dispute object is written out
-here as API.md's Disputes section shows it, for the disputes code (being built in parallel): when
-its `DisputeOutput` serializer lands, it can replace DISPUTE_SCHEMA, and the suite's check of every
-recorded event against its schema tells whether the two agree.
+here as API.md's Disputes section shows it, with the keys of `payments.representations`; the
+suite's check of every recorded event against its schema tells whether the two agree.
 """
 
-from payments.serializers import PaymentIntentOutput, RefundOutput
+from payments.api.serializers import PaymentIntentOutput, RefundOutput
+from payments.representations import DISPUTE_FIELDS
 
 DISPUTE_STATUSES = [
     "warning_needs_response",
@@ -21,19 +21,7 @@ DISPUTE_STATUSES = [
 DISPUTE_SCHEMA = {
     "type": "object",
     "description": "A dispute (chargeback or inquiry) the processor reported on a captured payment.",
-    "required": [
-        "id",
-        "object",
-        "amount",
-        "currency",
-        "payment_intent",
-        "reason",
-        "status",
-        "evidence",
-        "evidence_details",
-        "balance_transactions",
-        "created",
-    ],
+    "required": list(DISPUTE_FIELDS),
     "properties": {
         "id": {"type": "string", "pattern": "^dp_"},
         "object": {"const": "dispute"},

@@ -1,9 +1,10 @@
-"""Reads of the payments context; every one is scoped to its owner (another user's object is a 404)."""
+"""Reads of the payments context, disputes included; every one is scoped to its owner (another user's
+object is a 404)."""
 
 from django.db.models import Prefetch, QuerySet
 
-from payments.errors import PaymentIntentMissing, PaymentMethodMissing, RefundMissing
-from payments.models import PaymentAttempt, PaymentIntent, PaymentMethod, Refund
+from payments.errors import DisputeMissing, PaymentIntentMissing, PaymentMethodMissing, RefundMissing
+from payments.models import Dispute, PaymentAttempt, PaymentIntent, PaymentMethod, Refund
 
 
 def payment_method_list(*, user) -> QuerySet[PaymentMethod]:
@@ -11,14 +12,13 @@ def payment_method_list(*, user) -> QuerySet[PaymentMethod]:
 
 
 def payment_method_get(*, user, public_id: str) -> PaymentMethod:
-    method = payment_method_list(user=user).filter(public_id=public_id).first()
-    if method is None:
-        raise PaymentMethodMissing(f"No such payment method: {public_id!r}.", param="id")
-    return method
+    return _one(
+        payment_method_list(user=user), public_id=public_id, missing=PaymentMethodMissing, noun="payment method"
+    )
 
 
 def payment_intent_list(*, user) -> QuerySet[PaymentIntent]:
-    """The user's intents with wallet, payment method and attempts: three queries per page."""
+    """The user's intents with their wallet, payment method and attempts, read per page, not per intent."""
     return (
         PaymentIntent.objects.filter(user=user)
         .select_related("wallet", "payment_method")
@@ -27,21 +27,38 @@ def payment_intent_list(*, user) -> QuerySet[PaymentIntent]:
 
 
 def payment_intent_get(*, user, public_id: str) -> PaymentIntent:
-    intent = payment_intent_list(user=user).filter(public_id=public_id).first()
-    if intent is None:
-        raise PaymentIntentMissing(f"No such payment intent: {public_id!r}.", param="id")
-    return intent
+    return _one(
+        payment_intent_list(user=user), public_id=public_id, missing=PaymentIntentMissing, noun="payment intent"
+    )
+
+
+def _of_payment(model, *, user, payment_intent: str | None) -> QuerySet:
+    """The user's refunds or disputes (with their intent), of one payment intent when given."""
+    rows = model.objects.filter(user=user).select_related("intent")
+    if payment_intent:
+        rows = rows.filter(intent__public_id=payment_intent)
+    return rows
 
 
 def refund_list(*, user, payment_intent: str | None = None) -> QuerySet[Refund]:
-    refunds = Refund.objects.filter(user=user).select_related("intent")
-    if payment_intent:
-        refunds = refunds.filter(intent__public_id=payment_intent)
-    return refunds
+    return _of_payment(Refund, user=user, payment_intent=payment_intent)
 
 
 def refund_get(*, user, public_id: str) -> Refund:
-    refund = refund_list(user=user).filter(public_id=public_id).first()
-    if refund is None:
-        raise RefundMissing(f"No such refund: {public_id!r}.", param="id")
-    return refund
+    return _one(refund_list(user=user), public_id=public_id, missing=RefundMissing, noun="refund")
+
+
+def dispute_list(*, user, payment_intent: str | None = None) -> QuerySet[Dispute]:
+    return _of_payment(Dispute, user=user, payment_intent=payment_intent)
+
+
+def dispute_get(*, user, public_id: str) -> Dispute:
+    return _one(dispute_list(user=user), public_id=public_id, missing=DisputeMissing, noun="dispute")
+
+
+def _one(rows: QuerySet, *, public_id: str, missing: type[Exception], noun: str):
+    """The row `public_id` of `rows` (already scoped to its owner), else `missing` (a 404, param id)."""
+    row = rows.filter(public_id=public_id).first()
+    if row is None:
+        raise missing(f"No such {noun}: {public_id!r}.", param="id")
+    return row

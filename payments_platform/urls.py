@@ -40,8 +40,8 @@ urlpatterns = [
     *admin_go_urls,  # issue 15: /admin/go/<public id> -> that object's admin page (one link helper)
     path("admin/otp/", include(admin_otp_urls())),  # the admin's second factor: enrol and verify
     path("admin/", admin.site.urls),
-    # The simulator connector's hosted 3-D Secure page (HTML, outside the API): payments/simulator_3ds.py
-    path("simulator/3ds/", include("payments.simulator_3ds")),
+    # The simulator connector's hosted 3-D Secure page (HTML, outside the API): payments/sandbox/three_d_secure_page.py
+    path("simulator/3ds/", include("payments.sandbox.three_d_secure_page")),
     re_path(r"^v1(?:/.*)?$", unknown_route),
 ]
 

@@ -28,6 +28,10 @@ PROCESSING_ERROR = "processing_error"
 TIMEOUT = "timeout"
 CONNECTOR_UNAVAILABLE = "connector_unavailable"
 
+# The notifications a processor sends about disputes (`payments.notifications` receives them).
+DISPUTE_CREATED = "dispute.created"
+DISPUTE_CLOSED = "dispute.closed"
+
 # Every call is bounded: a connector takes a `timeout_seconds` option (PAYMENT_CONNECTORS) and
 # raises `ConnectorTimeout` when a call outlasts it. Far below gunicorn's worker timeout (30 s).
 DEFAULT_TIMEOUT_SECONDS = 10.0

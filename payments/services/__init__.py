@@ -1,7 +1,12 @@
 """Every write of the payments context, by use case:
 
 - `methods`: tokenizing cards (payment_method_create)
-- `intents`: payment intents (create, confirm with routing and failover, capture, cancel, expire)
+- `intents`: the payment intent lifecycle (create, capture, cancel, expire)
+- `confirm`: confirming an intent (fraud screening, routing, fail-over); `attempts`: what each
+  authorization's answer does; `connector_calls`: the calls and their idempotency keys;
+  `intent_state`: the intent's lock, lookups, events and state changes shared by all of them
+- `authentication`: 3-D Secure (the intent waits in requires_action for the hosted page)
+- `reviews`: what closing a payment's fraud review does
 - `refunds`: refunds (create, execute at the connector, finish)
 - `postings`: the ledger entries (capture, refund, refund reversal) and the fee rule
 - `sync`: recovery of calls a crash left unfinished (sync_payment_attempts)
@@ -9,10 +14,10 @@
 - `disputes`, `dispute_postings`: disputes opened and ruled by the processor, answered by the owner
 """
 
+from payments.services.confirm import payment_intent_confirm
 from payments.services.intents import (
     payment_intent_cancel,
     payment_intent_capture,
-    payment_intent_confirm,
     payment_intent_create,
     payment_intents_expire,
 )

@@ -3,36 +3,36 @@
 The flow (docs/payments.md, "3-D Secure"):
 
 1. Confirm sends the attempt to the processor, which answers `requires_action` for a card that
-   needs authentication. `authentication_require` (inside `attempt_finish`'s transaction, under the
-   intent's lock) opens a `ThreeDSecureSession` (page valid 10 minutes), sets the intent
-   `requires_action` and records `payment_intent.requires_action`. No money moves.
-2. The cardholder opens `next_action.redirect_to_url.url` (`payments.simulator_3ds`) and posts
-   `result=complete` or `result=fail`.
+   needs authentication. `authentication_require` (`authentication_sessions`, inside
+   `payment_attempt_finish`'s transaction, under the intent's lock) opens a `ThreeDSecureSession` (page
+   valid 10 minutes), sets the intent `requires_action` and records
+   `payment_intent.requires_action`. No money moves.
+2. The cardholder opens `next_action.redirect_to_url.url` (`payments.sandbox.three_d_secure_page`)
+   and posts `result=complete` or `result=fail`.
 3. `authentication_complete`: under the intent's lock, then the session's, the session is used up
    and the intent becomes `processing` with a new attempt, all in one transaction, so of two tabs
    posting the same page exactly one gets past it (the other: 410). Then that attempt goes to the
-   same processor carrying the session (`intents.attempt_authorize_authenticated`) and is
+   same processor carrying the session (`attempts.payment_attempt_authorize_authenticated`) and is
    finished as any confirm: authorization, capture when automatic, postings, review, events.
 4. `authentication_fail`, or the page expiring (`authentication_expire`, run by the page itself and
    by `expire_payment_intents`), puts the intent back to `requires_payment_method` with
    `last_payment_error.code = "payment_intent_authentication_failure"` and
    `payment_intent.payment_failed`.
 
-Locks: intent first, then session, everywhere (as intent, then attempt, in `attempt_finish`).
+Locks: intent first, then session, everywhere (as intent, then attempt, in `payment_attempt_finish`).
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import structlog
 from django.db import transaction
 from django.utils import timezone
 
 from payments import three_d_secure
-from payments.models import PaymentAttempt, PaymentIntent, ThreeDSecureSession
-from payments.serializers import payment_intent_representation
-from payments_platform.api.ids import new_public_id
-from webhooks.services import event_record
+from payments.models import PaymentIntent, ThreeDSecureSession
+from payments.services.attempts import payment_attempt_authorize_authenticated, payment_attempt_create_authenticated
+from payments.services.intent_state import intent_event_record, intent_locked
 
 logger = structlog.get_logger(__name__)
 
@@ -65,44 +65,12 @@ class PageOutcome:
     return_url: str | None
 
 
-def _event(intent: PaymentIntent, event_type: str, request_id: str) -> None:
-    event_record(
-        user=intent.user,
-        event_type=event_type,
-        data_object=payment_intent_representation(intent),
-        request_id=request_id,
-    )
-
-
 def _save(model, *fields: str) -> None:
     model.updated = timezone.now()
     model.save(update_fields=[*fields, "updated"])
 
 
-# --- 1. The processor asks for authentication --------------------------------------------
-
-
-def authentication_require(*, intent: PaymentIntent, attempt: PaymentAttempt, request_id: str = "") -> Session:
-    """Open the 3-D Secure page for `attempt` (which the processor answered `requires_action`) and
-    put the intent in `requires_action`, with `payment_intent.requires_action`. Must run in the
-    caller's transaction, holding the intent's lock (`attempt_finish`)."""
-    public_id = new_public_id("3ds")
-    now = timezone.now()
-    session = Session.objects.create(
-        public_id=public_id,
-        intent=intent,
-        attempt=attempt,
-        token_hash=three_d_secure.token_hash(three_d_secure.page_token(public_id)),
-        return_url=intent.return_url,
-        expires_at=now + timedelta(seconds=three_d_secure.LIFETIME_SECONDS),
-        created=now,
-        updated=now,
-    )
-    intent.status = Status.REQUIRES_ACTION
-    _save(intent, "status")
-    _event(intent, "payment_intent.requires_action", request_id)
-    logger.info("three_d_secure_required", payment_intent=intent.public_id, session=public_id)
-    return session
+# --- 1. The processor asks for authentication: `authentication_sessions.authentication_require` ---
 
 
 # --- 2. The page --------------------------------------------------------------------------
@@ -139,23 +107,22 @@ def authentication_complete(
     open and unexpired and the intent `requires_action` (else `PageGone`, nothing changes), then the
     session is `completed`, the intent `processing` and its next attempt `pending`, committed before
     the processor is called (crash safety as in confirm). Then the processor authorizes with the
-    session and `attempt_finish` records the outcome: capture entry and `payment_intent.succeeded`,
+    session and `payment_attempt_finish` records the outcome: capture entry and `payment_intent.succeeded`,
     `requires_capture`, or a decline (`requires_payment_method`, `payment_intent.payment_failed`).
     """
     session = authentication_page_get(session_id=session_id, token=token, now=now)  # 404, or 410 (expiring it)
     with transaction.atomic():
-        intent = _intent_locked(session.intent_id)
+        intent = intent_locked(pk=session.intent_id)
         session = Session.objects.select_for_update().get(pk=session.pk)
         _open_or_gone(session, intent=intent, now=now)
-        intent_services = _intents()
-        attempt = intent_services.attempt_create_authenticated(intent=intent, connector=session.attempt.connector)
+        attempt = payment_attempt_create_authenticated(intent=intent, connector=session.attempt.connector)
         session.status = Session.Status.COMPLETED
         session.authenticated_attempt = attempt
         _save(session, "status", "authenticated_attempt")
         intent.status = Status.PROCESSING
         _save(intent, "status")
     logger.info("three_d_secure_completed", payment_intent=intent.public_id, session=session.public_id)
-    intent = intent_services.attempt_authorize_authenticated(
+    intent = payment_attempt_authorize_authenticated(
         attempt_pk=attempt.pk, authentication=session.public_id, request_id=request_id
     )
     return PageOutcome(intent=intent, return_url=session.return_url)
@@ -172,7 +139,7 @@ def authentication_fail(
     transaction under the same locks as `authentication_complete` (`PageGone` if it is not open)."""
     session = authentication_page_get(session_id=session_id, token=token, now=now)  # 404, or 410 (expiring it)
     with transaction.atomic():
-        intent = _intent_locked(session.intent_id)
+        intent = intent_locked(pk=session.intent_id)
         session = Session.objects.select_for_update().get(pk=session.pk)
         _open_or_gone(session, intent=intent, now=now)
         _close_failed(session, intent=intent, status=Session.Status.FAILED, request_id=request_id)
@@ -201,7 +168,7 @@ def _expire(*, session_pk: int, now: datetime | None) -> Session:
     now = now or timezone.now()
     intent_pk = Session.objects.filter(pk=session_pk).values_list("intent_id", flat=True).get()
     with transaction.atomic():
-        intent = _intent_locked(intent_pk)
+        intent = intent_locked(pk=intent_pk)
         session = Session.objects.select_for_update().select_related("intent").get(pk=session_pk)
         if session.status != Session.Status.OPEN or session.expires_at > now:
             return session
@@ -216,17 +183,6 @@ def _expire(*, session_pk: int, now: datetime | None) -> Session:
 
 
 # --- Helpers --------------------------------------------------------------------------------
-
-
-def _intents():
-    """The intents services, imported when first used: they import this module (attempt_finish)."""
-    from payments.services import intents
-
-    return intents
-
-
-def _intent_locked(pk: int) -> PaymentIntent:
-    return PaymentIntent.objects.select_for_update(of=("self",)).select_related("user", "wallet").get(pk=pk)
 
 
 def _open_or_gone(session: Session, *, intent: PaymentIntent, now: datetime | None) -> None:
@@ -250,4 +206,4 @@ def _close_failed(session: Session, *, intent: PaymentIntent, status: str, reque
         "message": AUTHENTICATION_FAILURE_MESSAGE,
     }
     _save(intent, "status", "last_payment_error")
-    _event(intent, "payment_intent.payment_failed", request_id)
+    intent_event_record(intent=intent, event_type="payment_intent.payment_failed", request_id=request_id, counted=False)

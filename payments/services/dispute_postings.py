@@ -43,27 +43,15 @@ def withdrawal_post(*, dispute: Dispute, intent: PaymentIntent, request_id: str 
     from_fee = min(available - from_amount, dispute.fee)
     owed_amount = dispute.amount + dispute.fee - from_amount - from_fee
 
-    wallet_lines = []
-    if from_amount:
-        wallet_lines.append(
-            WalletLine(
-                wallet=wallet,
-                amount=-from_amount,
-                type=BalanceTransaction.Type.DISPUTE,
-                source=dispute.public_id,
-                description=f"Dispute {dispute.public_id} of {intent.public_id}",
-            )
-        )
-    if from_fee:
-        wallet_lines.append(
-            WalletLine(
-                wallet=wallet,
-                amount=-from_fee,
-                type=BalanceTransaction.Type.DISPUTE,
-                source=dispute.public_id,
-                description=f"Dispute fee for {dispute.public_id}",
-            )
-        )
+    wallet_lines = _dispute_wallet_lines(
+        dispute=dispute,
+        wallet=wallet,
+        line_type=BalanceTransaction.Type.DISPUTE,
+        parts=[
+            (-from_amount, f"Dispute {dispute.public_id} of {intent.public_id}"),
+            (-from_fee, f"Dispute fee for {dispute.public_id}"),
+        ],
+    )
     lines = [credit(receivable, dispute.amount)]
     if dispute.fee:
         lines.append(credit(fees, dispute.fee))
@@ -93,27 +81,17 @@ def withdrawal_post(*, dispute: Dispute, intent: PaymentIntent, request_id: str 
 def reinstatement_post(*, dispute: Dispute, intent: PaymentIntent, request_id: str = "") -> JournalEntry:
     """A won dispute: give back the amount and the fee (lines `dispute_reversal`), repaying any debt
     first (wallet_post_entry). Appends the statement lines' ids to `dispute.balance_transaction_ids`."""
-    wallet = intent.wallet
-    wallet_lines = [
-        WalletLine(
-            wallet=wallet,
-            amount=dispute.amount,
-            type=BalanceTransaction.Type.DISPUTE_REVERSAL,
-            source=dispute.public_id,
-            description=f"Dispute {dispute.public_id} won: amount reinstated",
-        )
-    ]
+    wallet_lines = _dispute_wallet_lines(
+        dispute=dispute,
+        wallet=intent.wallet,
+        line_type=BalanceTransaction.Type.DISPUTE_REVERSAL,
+        parts=[
+            (dispute.amount, f"Dispute {dispute.public_id} won: amount reinstated"),
+            (dispute.fee, f"Dispute {dispute.public_id} won: fee reinstated"),
+        ],
+    )
     lines = [debit(receivable_account(connector=dispute.connector, currency=dispute.currency), dispute.amount)]
     if dispute.fee:
-        wallet_lines.append(
-            WalletLine(
-                wallet=wallet,
-                amount=dispute.fee,
-                type=BalanceTransaction.Type.DISPUTE_REVERSAL,
-                source=dispute.public_id,
-                description=f"Dispute {dispute.public_id} won: fee reinstated",
-            )
-        )
         lines.append(debit(system_account(purpose="fees", currency=dispute.currency), dispute.fee))
     entry, balance_transactions = wallet_post_entry(
         wallet_lines=wallet_lines,
@@ -127,3 +105,12 @@ def reinstatement_post(*, dispute: Dispute, intent: PaymentIntent, request_id: s
     )
     dispute.balance_transaction_ids = [*dispute.balance_transaction_ids, *(t.public_id for t in balance_transactions)]
     return entry
+
+
+def _dispute_wallet_lines(*, dispute: Dispute, wallet, line_type: str, parts: list[tuple[int, str]]) -> list:
+    """The dispute's statement lines of `line_type`, one per (amount, description) that is not zero."""
+    return [
+        WalletLine(wallet=wallet, amount=amount, type=line_type, source=dispute.public_id, description=description)
+        for amount, description in parts
+        if amount
+    ]

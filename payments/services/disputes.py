@@ -18,8 +18,8 @@ from fraud.models import ListEntry
 from fraud.services import assessment_label, blocklist_add
 from payments.connectors import connector_get
 from payments.errors import DisputeAlreadySubmitted, DisputeClosed, DisputeMissing
-from payments.models import Dispute, PaymentIntent
-from payments.serializers_disputes import EVIDENCE_FIELDS, EVIDENCE_MAX_CHARACTERS, dispute_representation
+from payments.models import EVIDENCE_FIELDS, EVIDENCE_MAX_CHARACTERS, Dispute, PaymentIntent
+from payments.representations import dispute_representation
 from payments.services.dispute_postings import dispute_fee, reinstatement_post, withdrawal_post
 from payments_platform.api.errors import ParameterInvalid
 from payments_platform.api.ids import new_public_id

@@ -3,8 +3,8 @@
 import structlog
 
 from payments.cards import card_brand, card_fingerprint, validate_card
-from payments.connectors import simulator
 from payments.models import PaymentMethod
+from payments.sandbox.connector import vault_tokenize
 
 logger = structlog.get_logger(__name__)
 
@@ -17,7 +17,7 @@ def payment_method_create(*, user, number: str, exp_month: int, exp_year: int, c
     """
     validate_card(number=number, exp_month=exp_month, exp_year=exp_year, cvc=cvc)
     brand = card_brand(number)
-    vaulted = simulator.vault_tokenize(number=number, brand=brand)
+    vaulted = vault_tokenize(number=number, brand=brand)
     method = PaymentMethod.objects.create(
         user=user,
         type="card",

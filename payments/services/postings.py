@@ -222,67 +222,52 @@ def refund_post(*, refund: Refund, intent: PaymentIntent, request_id: str = "", 
     `refund.from_held_funds` (a rejected fraud review refunds the whole payment): the net comes
     from the wallet's pending account and the platform returns its fee, so the wallet ends as if
     the payment never happened; no statement line (none was written for the held payment)."""
-    if refund.from_held_funds:
-        entry, _ = wallet_post_entry(
-            wallet_lines=[],
-            lines=_held_refund_lines(refund=refund, intent=intent, sign=+1),
-            kind="refund",
-            description=f"Refund {refund.public_id} of {intent.public_id} (rejected by fraud review)",
-            reference=refund.public_id,
-            metadata={"refund": refund.public_id, "payment_intent": intent.public_id, "held_for_review": True},
-            created_by=created_by or intent.user,
-            request_id=request_id,
-        )
-        return entry
-    lines = [credit(receivable_account(connector=intent.connector, currency=intent.currency), refund.amount)]
-    if refund.fee_refunded:
-        lines.append(debit(system_account(purpose="fees", currency=intent.currency), refund.fee_refunded))
-    entry, _ = wallet_post_entry(
-        wallet_lines=_refund_wallet_lines(refund=refund, intent=intent, sign=-1),
-        lines=lines,
-        kind="refund",
-        description=f"Refund {refund.public_id} of {intent.public_id}",
-        reference=refund.public_id,
-        metadata={
-            "refund": refund.public_id,
-            "payment_intent": intent.public_id,
-            "fee_refunded": str(refund.fee_refunded),
-        },
-        created_by=created_by or intent.user,
-        request_id=request_id,
-    )
-    return entry
+    return _refund_entry(refund=refund, intent=intent, reversal=False, request_id=request_id, created_by=created_by)
 
 
 def refund_reversal_post(*, refund: Refund, intent: PaymentIntent) -> JournalEntry:
     """The connector refused a refund: give the money back to the wallet (line `refund`, +amount)
     and the fee share back to fee revenue (line `fee`, -share): the exact mirror of `refund_post`.
     A held payment's refund goes back where it came from (pending account, fee revenue)."""
+    return _refund_entry(refund=refund, intent=intent, reversal=True, request_id="", created_by=None)
+
+
+def _refund_entry(
+    *, refund: Refund, intent: PaymentIntent, reversal: bool, request_id: str, created_by
+) -> JournalEntry:
+    """A refund's entry, or (`reversal`) its exact mirror."""
     if refund.from_held_funds:
-        entry, _ = wallet_post_entry(
-            wallet_lines=[],
-            lines=_held_refund_lines(refund=refund, intent=intent, sign=-1),
-            kind="refund_reversal",
-            description=f"Refund {refund.public_id} failed at {intent.connector} (held funds restored)",
-            reference=refund.public_id,
-            metadata={"refund": refund.public_id, "payment_intent": intent.public_id, "held_for_review": True},
-            created_by=intent.user,
-        )
-        return entry
-    lines = [debit(receivable_account(connector=intent.connector, currency=intent.currency), refund.amount)]
-    if refund.fee_refunded:
-        lines.append(credit(system_account(purpose="fees", currency=intent.currency), refund.fee_refunded))
-    entry, _ = wallet_post_entry(
-        wallet_lines=_refund_wallet_lines(refund=refund, intent=intent, sign=+1),
-        lines=lines,
-        kind="refund_reversal",
-        description=f"Refund {refund.public_id} failed at {intent.connector}",
-        reference=refund.public_id,
-        metadata={
+        wallet_lines = []
+        lines = _held_refund_lines(refund=refund, intent=intent, sign=-1 if reversal else +1)
+        if reversal:
+            description = f"Refund {refund.public_id} failed at {intent.connector} (held funds restored)"
+        else:
+            description = f"Refund {refund.public_id} of {intent.public_id} (rejected by fraud review)"
+        metadata = {"refund": refund.public_id, "payment_intent": intent.public_id, "held_for_review": True}
+    else:
+        receivable = receivable_account(connector=intent.connector, currency=intent.currency)
+        lines = [debit(receivable, refund.amount) if reversal else credit(receivable, refund.amount)]
+        if refund.fee_refunded:
+            fees = system_account(purpose="fees", currency=intent.currency)
+            lines.append(credit(fees, refund.fee_refunded) if reversal else debit(fees, refund.fee_refunded))
+        wallet_lines = _refund_wallet_lines(refund=refund, intent=intent, sign=+1 if reversal else -1)
+        if reversal:
+            description = f"Refund {refund.public_id} failed at {intent.connector}"
+        else:
+            description = f"Refund {refund.public_id} of {intent.public_id}"
+        metadata = {
             "refund": refund.public_id,
             "payment_intent": intent.public_id,
             "fee_refunded": str(refund.fee_refunded),
-        },
-        created_by=intent.user,
+        }
+    entry, _ = wallet_post_entry(
+        wallet_lines=wallet_lines,
+        lines=lines,
+        kind="refund_reversal" if reversal else "refund",
+        description=description,
+        reference=refund.public_id,
+        metadata=metadata,
+        created_by=created_by or intent.user,
+        request_id=request_id,
     )
     return entry

@@ -12,7 +12,8 @@ from payments.connectors import connector_get
 from payments.connectors.base import ERROR, ConnectorResult, RefundRequest
 from payments.errors import AmountTooLarge, ChargeDisputed, PaymentIntentMissing, PaymentIntentUnexpectedState
 from payments.models import Dispute, PaymentIntent, Refund
-from payments.serializers import refund_representation
+from payments.representations import refund_representation
+from payments.services.connector_calls import REFUND, connector_idempotency_key
 from payments.services.postings import refund_fee_share, refund_post, refund_reversal_post
 from payments_platform.api.ids import new_public_id
 from payments_platform.observability import metrics
@@ -47,13 +48,16 @@ def refund_create(
     always fits. `retain` keeps the fee. Reason `fraudulent` also puts the card's fingerprint on the
     blocked cards list and labels the payment's feature-log rows as fraud.
 
-    After commit (at once outside a transaction; after the request's transaction in a keyed
-    request) the connector is asked to refund, with the idempotency key f"{pi_id}:refund:{n}",
-    and the refund becomes `succeeded`, or `failed` with the money returned to the wallet and
+    After that transaction commits (at once when the caller holds none, as the API's phased keyed
+    requests do; after the caller's transaction otherwise, as for an operator's refund or a
+    rejected review) the connector is asked to refund, with the idempotency key
+    `connector_idempotency_key(..., operation=REFUND, number=n)` (f"{pi_id}:refund:{n}"), and
+    the refund becomes `succeeded`, or `failed` with the money returned to the wallet and
     `refund.failed`. A crash in between leaves it `pending` for `sync_payment_attempts`.
 
-    `idempotency_claim` (the request's Idempotency-Key claim): the same keyed request run again
-    after a crash (phased idempotency) returns the refund it created, never a second one.
+    `idempotency_claim` (the request's Idempotency-Key claim, stored on the refund): a retry that
+    takes over the key of a crashed request finds the refund that request created and sends it
+    to the connector again with the same key, never making a second one.
     """
     if idempotency_claim is not None:
         existing = Refund.objects.filter(user=user, idempotency_claim=idempotency_claim).first()
@@ -94,7 +98,7 @@ def refund_by_operator(
     return refund
 
 
-def refund_held_payment(*, intent_pk: int, request_id: str = "") -> Refund:
+def refund_create_held(*, intent_pk: int, request_id: str = "") -> Refund:
     """Refund the whole of a payment held for a fraud review that was rejected (reason `fraudulent`):
     the net comes from the wallet's pending account and the platform fee is returned (see
     `postings.refund_post`), then the connector is asked as for any refund. Runs in the caller's
@@ -148,7 +152,9 @@ def _refund(
             currency=intent.currency,
             reason=reason,
             connector=intent.connector,
-            idempotency_key=f"{intent.public_id}:refund:{number}",
+            idempotency_key=connector_idempotency_key(
+                intent_public_id=intent.public_id, operation=REFUND, number=number
+            ),
             from_held_funds=held,
             fee_refunded=fee_share,
             idempotency_claim=idempotency_claim,

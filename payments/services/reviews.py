@@ -19,9 +19,9 @@ By the intent's status when the review closes:
 import structlog
 
 from payments.models import PaymentIntent
-from payments.services.intents import _cancel
+from payments.services.intents import payment_intent_cancel_by_system
 from payments.services.postings import review_release_post
-from payments.services.refunds import refund_held_payment
+from payments.services.refunds import refund_create_held
 from payments_platform.api.errors import Conflict
 from webhooks.services import event_record
 
@@ -59,9 +59,9 @@ def payment_review_reject(review) -> None:
             code="payment_intent_processing",
         )
     if intent.status == Status.SUCCEEDED and intent.held_for_review:
-        refund_held_payment(intent_pk=intent.pk, request_id=review.acting_request_id)
+        refund_create_held(intent_pk=intent.pk, request_id=review.acting_request_id)
     elif intent.status == Status.REQUIRES_CAPTURE:
-        _cancel(intent_pk=intent.pk, reason="fraudulent", request_id=review.acting_request_id)
+        payment_intent_cancel_by_system(intent_pk=intent.pk, reason="fraudulent", request_id=review.acting_request_id)
     PaymentIntent.objects.filter(pk=intent.pk).update(held_for_review=False)
     logger.info("payment_review_rejected", payment_intent=intent.public_id, review=review.public_id)
 

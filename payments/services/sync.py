@@ -9,7 +9,9 @@ from django.utils import timezone
 from payments.connectors import connector_get
 from payments.connectors.base import ERROR, ConnectorResult
 from payments.models import PaymentAttempt, PaymentIntent, Refund
-from payments.services.intents import attempt_finish, capture_finish
+from payments.services.attempts import payment_attempt_finish
+from payments.services.connector_calls import CAPTURE, connector_idempotency_key
+from payments.services.intents import payment_intent_capture_finish
 from payments.services.refunds import refund_execute
 
 logger = structlog.get_logger(__name__)
@@ -64,20 +66,21 @@ def payments_sync(*, older_than_seconds: int = 60) -> SyncReport:
             continue
         if result is None:
             result = ConnectorResult(status=ERROR, error_code=NO_RECORD)
-        attempt_finish(attempt_pk=attempt.pk, result=result)
+        payment_attempt_finish(attempt_pk=attempt.pk, result=result)
         _count(report.attempts, result.status if result.error_code != NO_RECORD else NO_RECORD)
 
     capturing = PaymentIntent.objects.filter(
         status=PaymentIntent.Status.PROCESSING, capture_requested_amount__isnull=False, updated__lt=cutoff
     ).order_by("pk")
     for intent in capturing.iterator():
-        result = _retrieve(intent.connector, f"{intent.public_id}:capture")
+        key = connector_idempotency_key(intent_public_id=intent.public_id, operation=CAPTURE)
+        result = _retrieve(intent.connector, key)
         if result == UNREACHABLE:
             _count(report.captures, UNREACHABLE)
             continue
         if result is None:
             result = ConnectorResult(status=ERROR, error_code=NO_RECORD)
-        capture_finish(intent_pk=intent.pk, result=result)
+        payment_intent_capture_finish(intent_pk=intent.pk, result=result)
         _count(report.captures, result.status if result.error_code != NO_RECORD else NO_RECORD)
 
     refunds = Refund.objects.filter(status=Refund.Status.PENDING, updated__lt=cutoff).order_by("pk")

@@ -12,11 +12,11 @@ from wallets.tests.factories import WalletFactory
 def _instant_connectors(settings):
     settings.PAYMENT_CONNECTORS = {
         "simulator_a": {
-            "class": "payments.connectors.simulator.SimulatorConnector",
+            "class": "payments.sandbox.connector.SimulatorConnector",
             "options": {"latency_ms": 0, "technical_failures": ["processing_error"]},
         },
         "simulator_b": {
-            "class": "payments.connectors.simulator.SimulatorConnector",
+            "class": "payments.sandbox.connector.SimulatorConnector",
             "options": {"latency_ms": 0, "technical_failures": []},
         },
     }
@@ -40,10 +40,3 @@ def wallet(user):
 @pytest.fixture
 def visa(user):
     return payment_method(user)
-
-
-def create_intent(client, wallet, method=None, **fields):
-    body = {"amount": 10_000, "currency": wallet.currency, "wallet": wallet.public_id, **fields}
-    if method is not None:
-        body["payment_method"] = method.public_id
-    return client.post("/v1/payment_intents", body, format="json")

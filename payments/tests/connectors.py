@@ -9,8 +9,8 @@ import threading
 from django.db import connection
 
 from payments.connectors.base import ConnectorTimeout, ConnectorUnreachable
-from payments.connectors.simulator import SimulatorConnector
 from payments.models import PaymentAttempt
+from payments.sandbox.connector import SimulatorConnector
 
 
 class FaultySimulator(SimulatorConnector):
@@ -84,7 +84,7 @@ def configure(settings, first: str, *, first_options: dict | None = None) -> Non
     settings.PAYMENT_CONNECTORS = {
         "faulty": {"class": first, "options": {"latency_ms": 0, "technical_failures": [], **(first_options or {})}},
         "simulator_b": {
-            "class": "payments.connectors.simulator.SimulatorConnector",
+            "class": "payments.sandbox.connector.SimulatorConnector",
             "options": {"latency_ms": 0, "technical_failures": []},
         },
     }

@@ -7,7 +7,7 @@ from django.test import TestCase
 from django.test.testcases import LiveServerThread, _StaticFilesHandler
 
 from payments.models import ConnectorNotification, Dispute, PaymentIntent, SimulatorNotification
-from payments.notifications import signed_request
+from payments.sandbox.notifications import signed_request
 from payments.tests.factories import payment_method
 
 DISPUTE_CARDS = {

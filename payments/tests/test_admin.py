@@ -7,7 +7,7 @@ from accounts.models import AuditLogEntry
 from accounts.tests.factories import UserFactory
 from accounts.tests.second_factor import force_login_verified
 from payments.models import PaymentIntent, Refund
-from payments.tests.conftest import create_intent
+from payments.tests.support import create_intent
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ import pytest
 from conftest import client_for, run_in_threads
 from ledger.services import system_account
 from payments.models import PaymentIntent, Refund
-from payments.tests.conftest import create_intent
+from payments.tests.support import create_intent
 from wallets.tests.factories import available_balance, fund
 
 pytestmark = pytest.mark.django_db(transaction=True)

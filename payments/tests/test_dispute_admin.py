@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from accounts.tests.factories import UserFactory
 from accounts.tests.second_factor import force_login_verified
-from payments.admin_disputes import money
+from payments.admin.disputes import money
 from payments.models import ConnectorNotification
 from payments.tests.disputes_support import deliver, notification_for, open_dispute, paid_intent
 

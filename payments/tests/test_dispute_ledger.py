@@ -9,6 +9,7 @@ import io
 import pytest
 from django.core.management import call_command
 
+from accounts.tests.factories import UserFactory
 from fraud.models import Review
 from fraud.services import review_close
 from ledger.models import JournalEntry
@@ -129,7 +130,7 @@ def test_transfers_see_only_what_is_left_after_the_repayment(auth_client, user, 
 def test_a_payment_released_after_review_repays_the_debt(auth_client, user, wallet, disputed):
     intent = paid_intent(auth_client, user, wallet, card=CARDS["fraud_elevated"])
     assert owed(wallet) == 1_820  # held money (pending) repays nothing
-    staff = type(user).objects.create(email="staff@example.com", is_staff=True, is_superuser=True)
+    staff = UserFactory(email="staff@example.com", is_staff=True, is_superuser=True)
     review_close(review=Review.objects.get(object_id=intent.public_id), approve=True, actor=staff)
     assert (available_balance(wallet), owed(wallet)) == (NET - 1_820, 0)
 

@@ -13,8 +13,8 @@ from fraud.velocity import reset_clients, velocity_read
 from ledger.models import JournalEntry
 from ledger.services import system_account
 from payments.models import PaymentIntent, Refund, SimulatorOperation
-from payments.tests.conftest import create_intent
 from payments.tests.factories import CARDS, payment_method
+from payments.tests.support import create_intent
 from wallets.models import BalanceTransaction
 from wallets.tests.factories import available_balance, pending_balance
 from webhooks.models import Event

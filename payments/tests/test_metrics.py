@@ -6,7 +6,7 @@ from prometheus_client import REGISTRY
 
 from payments.metrics import collect
 from payments.routing import breaker_record_failure, breaker_record_success, breaker_states
-from payments.tests.conftest import create_intent
+from payments.tests.support import create_intent
 
 
 def circuit_gauge() -> dict[str, float]:

@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from ledger.models import JournalEntry
 from payments.models import ConnectorNotification, Dispute, SimulatorNotification
-from payments.notifications import connector_notification_secret, processor_notifications_send, signed_request
+from payments.notifications import connector_notification_secret
+from payments.sandbox.notifications import processor_notifications_send, signed_request
 from payments.tests.disputes_support import deliver, notification_for, paid_intent, platform_server  # noqa: F401
 from webhooks.models import Event
 

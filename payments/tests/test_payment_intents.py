@@ -4,8 +4,8 @@ import pytest
 
 from fraud.services import allowlist_add
 from payments.models import PaymentAttempt, PaymentIntent
-from payments.tests.conftest import create_intent
 from payments.tests.factories import CARDS, payment_method
+from payments.tests.support import create_intent
 from wallets.tests.factories import WalletFactory, available_balance
 from webhooks.models import Event
 

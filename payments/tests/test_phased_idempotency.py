@@ -9,12 +9,12 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from conftest import bearer
+from payments.api.views import PaymentIntentViewSet, RefundViewSet
 from payments.models import PaymentAttempt, PaymentIntent, Refund, SimulatorOperation
 from payments.services import payment_intent_create, refund_create
-from payments.tests.conftest import create_intent
 from payments.tests.connectors import WitnessSimulator, configure
 from payments.tests.factories import CARDS, payment_method
-from payments.views import PaymentIntentViewSet, RefundViewSet
+from payments.tests.support import create_intent
 from payments_platform.models import IdempotencyKey
 from wallets.tests.factories import available_balance
 

@@ -9,7 +9,7 @@ from ledger.models import Account, JournalEntry
 from ledger.services import system_account
 from payments.models import PaymentIntent
 from payments.services import platform_fee
-from payments.tests.conftest import create_intent
+from payments.tests.support import create_intent
 from wallets.models import BalanceTransaction
 
 pytestmark = pytest.mark.django_db

@@ -15,9 +15,9 @@ from payments.connectors import connector_get
 from payments.connectors.base import AuthorizeRequest, CaptureRequest
 from payments.models import PaymentAttempt, PaymentIntent, Refund, SimulatorOperation
 from payments.services import payment_intent_confirm, payment_intent_create
-from payments.services.intents import _confirm_begin
-from payments.tests.conftest import create_intent
+from payments.services.confirm import payment_intent_confirm_begin
 from payments.tests.factories import payment_method
+from payments.tests.support import create_intent
 from wallets.tests.factories import available_balance
 
 pytestmark = pytest.mark.django_db
@@ -36,7 +36,7 @@ def crashed_confirm(user, wallet, *, charged: bool, capture: bool = True):
         payment_method=method.public_id,
         capture_method="automatic" if capture else "manual",
     )
-    plan = _confirm_begin(intent_pk=intent.pk, method=None)
+    plan = payment_intent_confirm_begin(intent=intent, method=intent.payment_method)
     if charged:
         connector_get(plan.attempt.connector).authorize(
             AuthorizeRequest(

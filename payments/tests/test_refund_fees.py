@@ -14,7 +14,7 @@ from payments.connectors.base import ConnectorResult
 from payments.models import PaymentIntent, Refund
 from payments.services.postings import refund_fee_share
 from payments.services.refunds import refund_finish
-from payments.tests.conftest import create_intent
+from payments.tests.support import create_intent
 from wallets.models import BalanceTransaction
 from wallets.services import transfer_create
 from wallets.tests.factories import WalletFactory, available_balance, fund

@@ -7,7 +7,7 @@ from ledger.models import JournalEntry
 from payments.connectors.base import ConnectorResult
 from payments.models import PaymentIntent, Refund
 from payments.services.refunds import refund_finish
-from payments.tests.conftest import create_intent
+from payments.tests.support import create_intent
 from wallets.services import transfer_create
 from wallets.tests.factories import WalletFactory, available_balance
 from webhooks.models import Event

@@ -7,8 +7,8 @@ from payments import routing
 from payments.connectors import connector_get
 from payments.connectors.base import AuthorizeRequest
 from payments.models import PaymentAttempt, SimulatorOperation
-from payments.tests.conftest import create_intent
 from payments.tests.factories import CARDS, payment_method
+from payments.tests.support import create_intent
 from wallets.tests.factories import available_balance
 
 pytestmark = pytest.mark.django_db

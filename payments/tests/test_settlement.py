@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from ledger.models import Account, JournalEntry
 from payments.models import PaymentIntent, SettlementRecord
-from payments.tests.conftest import create_intent
+from payments.tests.support import create_intent
 
 pytestmark = pytest.mark.django_db
 

@@ -13,8 +13,8 @@ from django.utils import timezone
 from ledger.models import JournalEntry
 from payments.models import PaymentIntent, ThreeDSecureSession
 from payments.services.authentication import authentication_expire
-from payments.tests.conftest import create_intent
 from payments.tests.factories import payment_method
+from payments.tests.support import create_intent
 from webhooks.models import Event
 
 pytestmark = pytest.mark.django_db

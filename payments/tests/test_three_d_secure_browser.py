@@ -19,8 +19,8 @@ from playwright.sync_api import sync_playwright
 from pytest_django.live_server_helper import LiveServer
 
 from payments.models import PaymentIntent
-from payments.tests.conftest import create_intent
 from payments.tests.factories import payment_method
+from payments.tests.support import create_intent
 
 CHROMIUM = "/usr/bin/chromium"
 PORTS = range(18300, 18400)  # this worktree's ports

@@ -12,8 +12,8 @@ from django.test import Client
 from conftest import run_in_threads
 from ledger.models import JournalEntry
 from payments.models import PaymentAttempt, PaymentIntent, ThreeDSecureSession
-from payments.tests.conftest import create_intent
 from payments.tests.factories import payment_method
+from payments.tests.support import create_intent
 from wallets.tests.factories import available_balance
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -10,9 +10,9 @@ from django.utils import timezone
 from payments.connectors import connector_get
 from payments.connectors.base import AuthorizeRequest, ConnectorTimeout
 from payments.models import PaymentAttempt, PaymentIntent, SimulatorOperation
-from payments.tests.conftest import create_intent
 from payments.tests.connectors import FaultySimulator, configure
 from payments.tests.factories import payment_method
+from payments.tests.support import create_intent
 from wallets.tests.factories import available_balance
 
 pytestmark = pytest.mark.django_db

@@ -58,7 +58,7 @@ PAYMENT_SIMULATOR_LATENCY_MS = env.int("PAYMENT_SIMULATOR_LATENCY_MS", default=0
 PAYMENT_CONNECTOR_TIMEOUT_SECONDS = env.float("PAYMENT_CONNECTOR_TIMEOUT_SECONDS", default=10.0)
 PAYMENT_CONNECTORS = {
     "simulator_a": {
-        "class": "payments.connectors.simulator.SimulatorConnector",
+        "class": "payments.sandbox.connector.SimulatorConnector",
         # The contract's 4000000000000119 fails with a processing error here only, so routing fails over.
         "options": {
             "latency_ms": PAYMENT_SIMULATOR_LATENCY_MS,
@@ -67,7 +67,7 @@ PAYMENT_CONNECTORS = {
         },
     },
     "simulator_b": {
-        "class": "payments.connectors.simulator.SimulatorConnector",
+        "class": "payments.sandbox.connector.SimulatorConnector",
         "options": {
             "latency_ms": PAYMENT_SIMULATOR_LATENCY_MS,
             "technical_failures": [],

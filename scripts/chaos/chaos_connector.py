@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from payments.connectors.base import ConnectorTimeout
-from payments.connectors.simulator import SimulatorConnector
+from payments.sandbox.connector import SimulatorConnector
 
 
 class ChargeThenTimeoutConnector(SimulatorConnector):

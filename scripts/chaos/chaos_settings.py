@@ -15,7 +15,7 @@ PAYMENT_CONNECTORS = {
         },
     },
     "simulator_b": {
-        "class": "payments.connectors.simulator.SimulatorConnector",
+        "class": "payments.sandbox.connector.SimulatorConnector",
         "options": {"latency_ms": PAYMENT_SIMULATOR_LATENCY_MS, "technical_failures": []},
     },
 }

@@ -58,7 +58,7 @@ TOO_WIDE = """() => {
 @pytest.fixture(autouse=True)
 def _quiet_platform(settings):
     settings.PAYMENT_CONNECTORS = {
-        "simulator_a": {"class": "payments.connectors.simulator.SimulatorConnector", "options": {"latency_ms": 0}},
+        "simulator_a": {"class": "payments.sandbox.connector.SimulatorConnector", "options": {"latency_ms": 0}},
     }
     settings.PAYMENT_ROUTING = {"*": [{"connector": "simulator_a"}]}
     with fresh_fraud_state(settings):

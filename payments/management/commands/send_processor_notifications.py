@@ -5,7 +5,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from payments.notifications import processor_notifications_send
+from payments.sandbox.notifications import processor_notifications_send
 
 
 class Command(BaseCommand):

@@ -4,7 +4,7 @@ A real processor learns of a chargeback from the card network and tells the merc
 with a signed HTTP notification. The simulator does the same: at the capture of a dispute test
 card it writes a `dispute.created` notification due PROCESSOR_NOTIFICATION_DELAY_SECONDS later;
 when the platform submits evidence containing a test phrase it writes its ruling
-(`dispute.closed`, won or lost) due as soon. `payments.notifications.processor_notifications_send`
+(`dispute.closed`, won or lost) due as soon. `payments.sandbox.notifications.processor_notifications_send`
 sends what is due, over HTTP, to the platform's `/v1/connectors/<name>/notifications`.
 """
 
@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from payments.connectors.base import DISPUTE_CLOSED, DISPUTE_CREATED
 from payments.models import SimulatorNotification
 
 # behaviour -> (reason, status the dispute opens in)
@@ -31,8 +32,6 @@ DISPUTE_TEST_CARDS = {
 }
 WINNING_EVIDENCE = "winning_evidence"
 LOSING_EVIDENCE = "losing_evidence"
-DISPUTE_CREATED = "dispute.created"
-DISPUTE_CLOSED = "dispute.closed"
 
 
 def _due() -> timezone.datetime:

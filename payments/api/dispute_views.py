@@ -7,8 +7,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from payments import notifications
-from payments.selectors_disputes import dispute_get, dispute_list
-from payments.serializers_disputes import DisputeOutput, DisputeUpdateInput
+from payments.api.dispute_serializers import DisputeOutput, DisputeUpdateInput
+from payments.selectors import dispute_get, dispute_list
 from payments.services import disputes as services
 from payments_platform.api.views import PlatformAPIView, PlatformViewSet
 from payments_platform.middleware import request_id_of
@@ -57,7 +57,7 @@ class DisputeViewSet(PlatformViewSet):
             submit=data.validated_data["submit"],
             request_id=request_id_of(request),
         )
-        return Response(DisputeOutput(dispute_get(user=request.user, public_id=dispute.public_id)).data)
+        return Response(DisputeOutput(dispute).data)
 
     @extend_schema(
         operation_id="disputes_close",
@@ -69,7 +69,7 @@ class DisputeViewSet(PlatformViewSet):
     @action(detail=True, methods=["post"])
     def close(self, request, pk: str):
         dispute = services.dispute_close(user=request.user, public_id=pk, request_id=request_id_of(request))
-        return Response(DisputeOutput(dispute_get(user=request.user, public_id=dispute.public_id)).data)
+        return Response(DisputeOutput(dispute).data)
 
 
 class ConnectorNotificationView(PlatformAPIView):

@@ -1,15 +1,21 @@
 """Input validation and output shapes of the payments API.
 
 Card input fields are write-only and their error messages never repeat the value. The
-`*_representation` helpers give the API shape that events carry as `data.object`.
+output serializers answer with `payments.representations`, the shape events carry as `data.object`.
 """
 
 from django.core.validators import URLValidator
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from payments import three_d_secure
-from payments.models import PaymentAttempt, PaymentIntent, PaymentMethod, Refund, ThreeDSecureSession
+from payments.models import PaymentAttempt, PaymentIntent, PaymentMethod, Refund
+from payments.representations import (
+    PAYMENT_ATTEMPT_FIELDS,
+    PAYMENT_INTENT_FIELDS,
+    REFUND_FIELDS,
+    payment_intent_representation,
+    refund_representation,
+)
 from payments_platform.api.fields import (
     AmountField,
     ConstantField,
@@ -139,7 +145,7 @@ class PaymentAttemptOutput(serializers.ModelSerializer):
 
     class Meta:
         model = PaymentAttempt
-        fields = ["connector", "status", "error_code", "decline_code", "latency_ms", "created"]
+        fields = list(PAYMENT_ATTEMPT_FIELDS)
 
 
 class RedirectToUrlOutput(serializers.Serializer):
@@ -173,59 +179,24 @@ class PaymentIntentOutput(serializers.ModelSerializer):
 
     class Meta:
         model = PaymentIntent
-        fields = [
-            "id",
-            "object",
-            "amount",
-            "amount_capturable",
-            "amount_received",
-            "amount_refunded",
-            "currency",
-            "wallet",
-            "payment_method",
-            "status",
-            "capture_method",
-            "description",
-            "metadata",
-            "last_payment_error",
-            "next_action",
-            "outcome",
-            "attempts",
-            "canceled_at",
-            "cancellation_reason",
-            "created",
-        ]
+        fields = list(PAYMENT_INTENT_FIELDS)
 
+    # The method fields below document the schema; the values come from `payment_intent_representation`.
     @extend_schema_field(LastPaymentErrorOutput(allow_null=True))
-    def get_last_payment_error(self, intent: PaymentIntent) -> dict | None:
-        return intent.last_payment_error
+    def get_last_payment_error(self, intent: PaymentIntent) -> dict | None: ...
 
     @extend_schema_field(NextActionOutput(allow_null=True))
     def get_next_action(self, intent: PaymentIntent) -> dict | None:
-        """While `requires_action`: the 3-D Secure page to send the cardholder to. Event payloads
-        (context `for_event`) leave `url` out (null): it opens the page, and events are stored
-        and sent to webhook endpoints; the API shows it to the intent's owner."""
-        if intent.status != PaymentIntent.Status.REQUIRES_ACTION:
-            return None
-        session = intent.authentications.filter(status=ThreeDSecureSession.Status.OPEN).order_by("-pk").first()
-        if session is None:
-            return None
-        url = None if self.context.get("for_event") else three_d_secure.page_url(session.public_id)
-        return {"type": "redirect_to_url", "redirect_to_url": {"url": url, "return_url": session.return_url}}
+        """While `requires_action`: the 3-D Secure page (its `url` is null in event payloads)."""
 
     @extend_schema_field(OutcomeOutput(allow_null=True))
-    def get_outcome(self, intent: PaymentIntent) -> dict | None:
-        return intent.outcome
+    def get_outcome(self, intent: PaymentIntent) -> dict | None: ...
 
     @extend_schema_field(PaymentAttemptOutput(many=True))
-    def get_attempts(self, intent: PaymentIntent) -> list[dict]:
-        attempts = sorted(intent.attempts.all(), key=lambda attempt: attempt.attempt_number)
-        return PaymentAttemptOutput(attempts, many=True).data
+    def get_attempts(self, intent: PaymentIntent) -> list[dict]: ...
 
-
-def payment_intent_representation(intent: PaymentIntent) -> dict:
-    """The intent as events carry it (`data.object`): the API shape, without the 3-D Secure page's url."""
-    return dict(PaymentIntentOutput(intent, context={"for_event": True}).data)
+    def to_representation(self, intent: PaymentIntent) -> dict:
+        return payment_intent_representation(intent, for_event=False)
 
 
 # --- Refunds ----------------------------------------------------------------------------
@@ -246,8 +217,7 @@ class RefundOutput(serializers.ModelSerializer):
 
     class Meta:
         model = Refund
-        fields = ["id", "object", "amount", "currency", "payment_intent", "reason", "status", "created"]
+        fields = list(REFUND_FIELDS)
 
-
-def refund_representation(refund: Refund) -> dict:
-    return dict(RefundOutput(refund).data)
+    def to_representation(self, refund: Refund) -> dict:
+        return refund_representation(refund)

@@ -1,6 +1,6 @@
 """Disputes (chargebacks and inquiries) and the processor notifications that report them.
 
-Imported by `payments.models`; kept apart so the payment models stay readable.
+Re-exported by `payments.models`; kept apart so the payment models stay readable.
 
 - `Dispute`: what the processor told us about a charge, the evidence the user gives, and the
   money it moved (`withdrawal_entry`, `reinstatement_entry`; amounts in minor units).
@@ -17,6 +17,38 @@ from django.db.models import Q
 from django.utils import timezone
 
 from payments_platform.api.ids import PublicIdField
+
+# Stripe's dispute evidence fields (all text; files are referred to by id or URL in text).
+EVIDENCE_FIELDS = (
+    "access_activity_log",
+    "billing_address",
+    "cancellation_policy",
+    "cancellation_policy_disclosure",
+    "cancellation_rebuttal",
+    "customer_communication",
+    "customer_email_address",
+    "customer_name",
+    "customer_purchase_ip",
+    "customer_signature",
+    "duplicate_charge_documentation",
+    "duplicate_charge_explanation",
+    "duplicate_charge_id",
+    "product_description",
+    "receipt",
+    "refund_policy",
+    "refund_policy_disclosure",
+    "refund_refusal_explanation",
+    "service_date",
+    "service_documentation",
+    "shipping_address",
+    "shipping_carrier",
+    "shipping_date",
+    "shipping_documentation",
+    "shipping_tracking_number",
+    "uncategorized_file",
+    "uncategorized_text",
+)
+EVIDENCE_MAX_CHARACTERS = 150_000
 
 
 class Dispute(models.Model):

@@ -6,7 +6,7 @@ from rest_framework.response import Response
 
 from accounts.views import client_ip
 from payments import selectors, services
-from payments.serializers import (
+from payments.api.serializers import (
     PaymentIntentCancelInput,
     PaymentIntentCaptureInput,
     PaymentIntentConfirmInput,
@@ -33,8 +33,8 @@ class ConnectorCallingViewSet(PlatformViewSet):
         return "phased" if self.action_for(request) in self.phased_actions else self.idempotency_mode
 
 
-def _intent_response(request, intent, status: int = 200) -> Response:
-    intent = selectors.payment_intent_get(user=request.user, public_id=intent.public_id)
+def _intent_response(intent, status: int = 200) -> Response:
+    """The intent a service returned, as it left it (no second read)."""
     return Response(PaymentIntentOutput(intent).data, status=status)
 
 
@@ -132,7 +132,7 @@ class PaymentIntentViewSet(ConnectorCallingViewSet):
             idempotency_claim=self.claimed_idempotency_key_id,
             **data.validated_data,
         )
-        return _intent_response(request, intent, status=201)
+        return _intent_response(intent, status=201)
 
     @extend_schema(
         operation_id="payment_intents_list", responses={200: PaymentIntentOutput(many=True)}, tags=["payments"]
@@ -165,7 +165,7 @@ class PaymentIntentViewSet(ConnectorCallingViewSet):
             ip=client_ip(request),
             **data.validated_data,
         )
-        return _intent_response(request, intent)
+        return _intent_response(intent)
 
     @extend_schema(
         operation_id="payment_intents_capture",
@@ -180,12 +180,7 @@ class PaymentIntentViewSet(ConnectorCallingViewSet):
     )
     @action(detail=True, methods=["post"])
     def capture(self, request, pk: str):
-        data = PaymentIntentCaptureInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        intent = services.payment_intent_capture(
-            user=request.user, public_id=pk, request_id=request_id_of(request), **data.validated_data
-        )
-        return _intent_response(request, intent)
+        return self._intent_action(request, pk, PaymentIntentCaptureInput, services.payment_intent_capture)
 
     @extend_schema(
         operation_id="payment_intents_cancel",
@@ -199,12 +194,14 @@ class PaymentIntentViewSet(ConnectorCallingViewSet):
     )
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk: str):
-        data = PaymentIntentCancelInput(data=request.data)
+        return self._intent_action(request, pk, PaymentIntentCancelInput, services.payment_intent_cancel)
+
+    def _intent_action(self, request, pk: str, input_class, service) -> Response:
+        """Validate the body with `input_class`, run `service` on intent `pk` and answer with the intent."""
+        data = input_class(data=request.data)
         data.is_valid(raise_exception=True)
-        intent = services.payment_intent_cancel(
-            user=request.user, public_id=pk, request_id=request_id_of(request), **data.validated_data
-        )
-        return _intent_response(request, intent)
+        intent = service(user=request.user, public_id=pk, request_id=request_id_of(request), **data.validated_data)
+        return _intent_response(intent)
 
 
 class RefundViewSet(ConnectorCallingViewSet):

@@ -334,7 +334,3 @@ class SettlementRecordAdmin(ReadOnlyAdmin):
     gross_display = _money("gross", "gross")
     fee_display = _money("fee", "fee")
     net_display = _money("net", "net")
-
-
-# Disputes and processor notifications: payments/admin_disputes.py.
-from payments import admin_disputes  # noqa: E402, F401

@@ -320,7 +320,3 @@ class SimulatorOperation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.connector} {self.operation} {self.idempotency_key}"
-
-
-# Disputes and processor notifications (payments/dispute_models.py), registered with this app.
-from payments.dispute_models import ConnectorNotification, Dispute, SimulatorNotification  # noqa: E402, F401

@@ -22,7 +22,6 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import IntegrityError, transaction
 
-from payments.connectors import simulator_disputes
 from payments.connectors.base import (
     CONNECTOR_UNAVAILABLE,
     DECLINED,
@@ -41,6 +40,7 @@ from payments.connectors.base import (
     VoidRequest,
 )
 from payments.models import SimulatorOperation, SimulatorVaultCard, ThreeDSecureSession
+from payments.sandbox import disputes as simulator_disputes
 
 # The contract's test cards -> behaviour. Any other valid number succeeds.
 TEST_CARDS = {
@@ -54,7 +54,7 @@ TEST_CARDS = {
     # Fraud screening blocks / reviews these before they reach a connector (fraud app); here they succeed.
     "4100000000000019": "fraud_highest",
     "4000000000009235": "fraud_elevated",
-    # Succeed, then the processor reports a dispute or an inquiry (connectors/simulator_disputes.py).
+    # Succeed, then the processor reports a dispute or an inquiry (sandbox/disputes.py).
     **simulator_disputes.DISPUTE_TEST_CARDS,
     # 3-D Secure (payments.services.authentication): authorize answers requires_action until the
     # authorization carries a completed session; then the first two succeed, the third declines.

@@ -1,43 +1,12 @@
-"""Input validation and output shape of disputes (API.md "Disputes"); `dispute_representation` is
-also every dispute event's `data.object`."""
+"""Input validation and output shape of disputes (API.md "Disputes"); the output is
+`payments.representations.dispute_representation`, also every dispute event's `data.object`."""
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from payments.dispute_models import Dispute
+from payments.models import EVIDENCE_FIELDS, EVIDENCE_MAX_CHARACTERS, Dispute
+from payments.representations import DISPUTE_FIELDS, dispute_representation
 from payments_platform.api.fields import ConstantField, StrictCharField, UnixTimestampField
-
-# Stripe's dispute evidence fields (all text; files are referred to by id or URL in text).
-EVIDENCE_FIELDS = (
-    "access_activity_log",
-    "billing_address",
-    "cancellation_policy",
-    "cancellation_policy_disclosure",
-    "cancellation_rebuttal",
-    "customer_communication",
-    "customer_email_address",
-    "customer_name",
-    "customer_purchase_ip",
-    "customer_signature",
-    "duplicate_charge_documentation",
-    "duplicate_charge_explanation",
-    "duplicate_charge_id",
-    "product_description",
-    "receipt",
-    "refund_policy",
-    "refund_policy_disclosure",
-    "refund_refusal_explanation",
-    "service_date",
-    "service_documentation",
-    "shipping_address",
-    "shipping_carrier",
-    "shipping_date",
-    "shipping_documentation",
-    "shipping_tracking_number",
-    "uncategorized_file",
-    "uncategorized_text",
-)
-EVIDENCE_MAX_CHARACTERS = 150_000
 
 
 class _UnknownFieldsRefused(serializers.Serializer):
@@ -122,32 +91,14 @@ class DisputeOutput(serializers.ModelSerializer):
 
     class Meta:
         model = Dispute
-        fields = [
-            "id",
-            "object",
-            "amount",
-            "currency",
-            "payment_intent",
-            "reason",
-            "status",
-            "evidence",
-            "evidence_details",
-            "balance_transactions",
-            "created",
-        ]
+        fields = list(DISPUTE_FIELDS)
 
+    # The method fields below document the schema; the values come from `dispute_representation`.
     @extend_schema_field(EvidenceInput)
-    def get_evidence(self, dispute: Dispute) -> dict:
-        return {name: dispute.evidence.get(name) for name in EVIDENCE_FIELDS}
+    def get_evidence(self, dispute: Dispute) -> dict: ...
 
     @extend_schema_field(EvidenceDetailsOutput)
-    def get_evidence_details(self, dispute: Dispute) -> dict:
-        return {
-            "due_by": int(dispute.evidence_due_by.timestamp()),
-            "has_evidence": bool(dispute.evidence),
-            "submission_count": dispute.submission_count,
-        }
+    def get_evidence_details(self, dispute: Dispute) -> dict: ...
 
-
-def dispute_representation(dispute: Dispute) -> dict:
-    return dict(DisputeOutput(dispute).data)
+    def to_representation(self, dispute: Dispute) -> dict:
+        return dispute_representation(dispute)
