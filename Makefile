@@ -8,7 +8,7 @@ UV := $(BIN)/uv
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
 # Unset DATABASE_URL / REDIS_URL / NATS_URL: `run` and `test` start embedded servers
-# (payments_platform/devstack.py, data in .data/; docs/foundation.md). Set: those are used.
+# (payments_platform/devstack/, data in .data/; docs/foundation.md). Set: those are used.
 DEVSTACK := $(BIN)/python -m payments_platform.devstack
 
 .PHONY: run serve clean-data test install install-dev lint format check-migrations importlint security audit ci clean superuser chaos chaos-fast load
