@@ -10,6 +10,7 @@ and never replaced: when its server does not answer, that is an error.
     python -m payments_platform.devstack run -- CMD ARGS...   # `make run`, `make superuser`
     python -m payments_platform.devstack status
     python -m payments_platform.devstack clean                # `make clean-data`
+    python -m payments_platform.devstack migrate              # `make run`: migrate when one is pending
 
 `run` starts each missing server (or reuses one that another `run` of the same `.data/`
 already started), puts the URLs into CMD's environment, waits for CMD and then stops the servers
@@ -27,8 +28,9 @@ falling back to `nobody`. docs/foundation.md says more.
 
 The modules: `base` (names, the data folder, errors, processes and ports), `probes` (does a
 server answer), `server` (what every kind shares), `postgres`, `valkey`, `nats_server` (one
-kind each), `stack` (the shared servers of a data folder, and a test session's own) and
-`commands` (the command line). What other modules use is imported here.
+kind each), `stack` (the shared servers of a data folder, and a test session's own),
+`migrations` (`migrate` only when one is pending) and `commands` (the command line). What
+other modules use is imported here.
 """
 
 from payments_platform.devstack.base import (

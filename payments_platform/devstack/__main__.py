@@ -1,4 +1,4 @@
-"""python -m payments_platform.devstack run -- CMD | status | clean"""
+"""python -m payments_platform.devstack run -- CMD | status | clean | migrate"""
 
 import sys
 

@@ -1,4 +1,4 @@
-"""The command line: `run -- CMD`, `status`, `clean` (python -m payments_platform.devstack)."""
+"""The command line: `run -- CMD`, `status`, `clean`, `migrate` (python -m payments_platform.devstack)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import subprocess
 import sys
 
 from payments_platform.devstack.base import LABELS, SERVICES, DevstackError, data_dir, log
+from payments_platform.devstack.migrations import migrate
 from payments_platform.devstack.stack import Stack
 
 
@@ -69,19 +70,20 @@ def clean() -> int:
     return 0
 
 
-USAGE = "usage: python -m payments_platform.devstack {run -- COMMAND [ARGS...] | status | clean}"
+USAGE = "usage: python -m payments_platform.devstack {run -- COMMAND [ARGS...] | status | clean | migrate}"
+COMMANDS = {"status": status, "clean": clean, "migrate": migrate}
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if not argv or argv[0] not in ("run", "status", "clean"):
+    if not argv or argv[0] not in ("run", *COMMANDS):
         print(USAGE, file=sys.stderr)
         return 2
     try:
         if argv[0] == "run":
             rest = argv[1:]
             return run(rest[1:] if rest[:1] == ["--"] else rest)
-        return status() if argv[0] == "status" else clean()
+        return COMMANDS[argv[0]]()
     except DevstackError as error:
         log(f"error: {error}")
         return 2

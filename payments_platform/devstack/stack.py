@@ -9,6 +9,7 @@ import os
 import shutil
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor, wait
 from pathlib import Path
 
 from payments_platform.devstack.base import (
@@ -105,14 +106,39 @@ class Stack:
         if not wanted:
             return environ
         with self.locked():
-            try:
-                for name in wanted:
-                    environ[ENV_VARS[name]] = self._acquire(name)
+            urls, failure = self._acquire_all(wanted)
+            for name in wanted:
+                if name in urls:
+                    environ[ENV_VARS[name]] = urls[name]
                     self.acquired.append(name)
-            except BaseException:
+            if failure is not None:
                 self._release_all()
-                raise
+                raise failure
         return environ
+
+    def _acquire_all(self, wanted: list[str]) -> tuple[dict[str, str], BaseException | None]:
+        """Each server started (or reused) in a thread of its own, all at once: the URLs of those
+        that started, and the first failure (a Ctrl-C while waiting counts as one).
+
+        Returns only once every start has ended, so that no server is left running unaccounted for.
+        """
+        failure: BaseException | None = None
+        pool = ThreadPoolExecutor(max_workers=len(wanted), thread_name_prefix="devstack")
+        futures = {name: pool.submit(self._acquire, name) for name in wanted}
+        try:
+            wait(futures.values())
+        except BaseException as error:  # noqa: BLE001 - a Ctrl-C while waiting: returned as the failure
+            failure = error
+        finally:
+            pool.shutdown(wait=True)
+        urls = {}
+        for name, future in futures.items():
+            error = future.exception()
+            if error is None:
+                urls[name] = future.result()
+            elif failure is None:
+                failure = error
+        return urls, failure
 
     def live_users(self, state: dict) -> list[list]:
         return [user for user in state.get("users", []) if process_alive(user[0], user[1])]
