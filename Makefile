@@ -8,7 +8,7 @@ UV := $(BIN)/uv
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
 # Unset DATABASE_URL / REDIS_URL / NATS_URL: `run` and `test` start embedded servers
-# (payments_platform/devstack.py, data in .data/; docs/foundation.md). Set: those are used.
+# (payments_platform/devstack/, data in .data/; docs/foundation.md). Set: those are used.
 DEVSTACK := $(BIN)/python -m payments_platform.devstack
 
 .PHONY: run serve clean-data test install install-dev lint format check-migrations importlint security audit ci clean superuser chaos chaos-fast load
@@ -27,11 +27,12 @@ run: install
 	@$(DEVSTACK) run -- $(MAKE) --no-print-directory serve
 
 # What `run` runs once the servers are up; it only reads the environment (the URLs included):
-# migrate, collect static files (DEBUG off), then every process of the Procfile under honcho: the
+# migrate (skipped when every migration file is recorded as applied: payments_platform/devstack/
+# migrations.py), collect static files (DEBUG off), then every process of the Procfile under honcho: the
 # API (gunicorn), the webhook worker, the event relay and the scheduler. One Ctrl-C stops them all;
 # when one exits, honcho stops the others and the run ends with its status (docs/operations.md#processes).
 serve:
-	@DEBUG=$${DEBUG:-true} HTTPS_ONLY=$${HTTPS_ONLY:-false} $(BIN)/python manage.py migrate --noinput
+	@DEBUG=$${DEBUG:-true} HTTPS_ONLY=$${HTTPS_ONLY:-false} $(DEVSTACK) migrate
 	@# DEBUG on (the default here): WhiteNoise serves the apps' static files where they are, so the
 	@# slow collectstatic (it hashes and compresses every file each time) runs with DEBUG off only.
 	@if [ "$${DEBUG:-true}" != true ]; then HTTPS_ONLY=$${HTTPS_ONLY:-false} \

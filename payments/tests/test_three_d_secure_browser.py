@@ -2,7 +2,13 @@
 
 The shop's side is the API (create and confirm with return_url); the cardholder's side is the
 browser: open next_action.redirect_to_url.url, click a button, land on the return_url. The shop's
-return page is answered inside the browser (`page.route`), so no request leaves 127.0.0.1.
+return page is a small HTTP server on 127.0.0.1 that Chromium reaches as shop.example
+(`--host-resolver-rules`), so no request leaves 127.0.0.1 and no name is looked up in DNS.
+
+Not `page.route`: Playwright routes only the first URL of a redirect chain, never the target of
+the page's 303, which Chromium then looks up in DNS and fails on. It used to pass only because
+Chromium's error page reloads a failed navigation while it believes it is online, and that reload
+was routed; in a network namespace without a network it knows it is offline and never reloads.
 
 Skipped, with the reason, when /usr/bin/chromium is absent (`apt-get install -y chromium`); never
 `playwright install`. `UPDATE_SCREENSHOTS=1` also writes the screenshots to docs/images/.
@@ -10,6 +16,8 @@ Skipped, with the reason, when /usr/bin/chromium is absent (`apt-get install -y 
 
 import os
 import socket
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -24,7 +32,9 @@ from payments.tests.support import create_intent
 
 CHROMIUM = "/usr/bin/chromium"
 PORTS = range(18300, 18400)  # this worktree's ports
-RETURN_URL = "https://shop.example/checkout/complete"
+SHOP_HOST = "shop.example"
+RETURN_URL = f"http://{SHOP_HOST}/checkout/complete"
+SHOP_PAGE = b"<h1>Shop: back from 3-D Secure</h1>"
 DOCS_IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
 
 pytestmark = [
@@ -52,24 +62,49 @@ def server(settings):
     live.stop()
 
 
+class _ShopPage(BaseHTTPRequestHandler):
+    """The shop's return page, whatever the path and query."""
+
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(SHOP_PAGE)))
+        self.end_headers()
+        self.wfile.write(SHOP_PAGE)
+
+    def log_message(self, format, *args):
+        pass
+
+
 @pytest.fixture
-def browser_page(monkeypatch):
-    """A headless Chromium page; the shop's return page is answered by the browser itself."""
+def shop():
+    """The shop's web server on 127.0.0.1; yields its "host:port"."""
+    httpd = ThreadingHTTPServer(("127.0.0.1", _free_port()), _ShopPage)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+    thread.join()
+
+
+@pytest.fixture
+def browser_page(monkeypatch, shop):
+    """A headless Chromium page that reaches shop.example at the `shop` server."""
     # Playwright's sync API runs an event loop in this thread; the test's own ORM calls stay synchronous.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
             headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                f"--host-resolver-rules=MAP {SHOP_HOST} {shop}",
+            ],
         )
         page = browser.new_page(viewport={"width": 800, "height": 640})
-        page.route(
-            "https://shop.example/**",
-            lambda route: route.fulfill(
-                status=200, content_type="text/html", body="<h1>Shop: back from 3-D Secure</h1>"
-            ),
-        )
         yield page
         browser.close()
         # The test's queries while Playwright's loop ran used a connection of their own (Django keeps

