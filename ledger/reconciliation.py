@@ -49,12 +49,14 @@ CHECKS: tuple[Check, ...] = (
     Check(
         "balances_match_postings",
         "every stored balance equals the sum of its postings (on the account's normal side)",
+        # MATERIALIZED: summed in one parallel hash aggregate; inlined, the ORDER BY led the planner to
+        # walk every posting in account order through the index, several times slower.
         f"""
+        WITH s AS MATERIALIZED (SELECT account_id, SUM(amount) AS total FROM ledger_posting GROUP BY account_id)
         SELECT a.public_id AS account, a.code, a.balance AS stored, {SIGN} * COALESCE(s.total, 0) AS computed,
                COUNT(*) OVER () AS total
           FROM ledger_account a
-          LEFT JOIN (SELECT account_id, SUM(amount) AS total FROM ledger_posting GROUP BY account_id) s
-            ON s.account_id = a.id
+          LEFT JOIN s ON s.account_id = a.id
          WHERE a.balance <> {SIGN} * COALESCE(s.total, 0)
          ORDER BY a.id
         """,  # noqa: S608 (constant SQL)

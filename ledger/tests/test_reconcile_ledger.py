@@ -168,3 +168,28 @@ def test_limit_caps_the_listed_discrepancies_but_counts_them_all(books):
 
     assert code == 1
     assert (check["count"], len(check["discrepancies"])) == (2, 1)
+
+
+def test_a_stored_balance_on_an_account_with_no_postings_is_reported(books):
+    _, other = books
+    empty = Account.objects.create(code="test:empty", name="Empty", type="liability", currency="usd")
+    Account.objects.filter(pk=empty.pk).update(balance=7)
+
+    code, report = _json_report()
+
+    assert code == 1
+    [row] = report["balances_match_postings"]["discrepancies"]
+    assert (row["account"], row["stored"], row["computed"]) == (empty.public_id, 7, 0)
+    assert other.public_id not in {row["account"] for row in report["balances_match_postings"]["discrepancies"]}
+
+
+def test_stored_balances_off_on_several_accounts_are_all_counted_and_listed_in_account_order(books):
+    wallet, other = books
+    Account.objects.filter(pk__in=[wallet.pk, other.pk]).update(balance=3)
+
+    code, report = _json_report()
+
+    assert code == 1
+    assert report["balances_match_postings"]["count"] == 2
+    listed = [row["account"] for row in report["balances_match_postings"]["discrepancies"]]
+    assert listed == [account.public_id for account in sorted([wallet, other], key=lambda account: account.pk)]
