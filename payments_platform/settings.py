@@ -169,6 +169,9 @@ LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=3
 # a key's row is cached this many seconds (revocation overwrites the cache entry at once).
 API_KEY_HASH_KEY = env.str("API_KEY_HASH_KEY", default="") or f"api-key-hash:{SECRET_KEY}"
 API_KEY_CACHE_SECONDS = env.int("API_KEY_CACHE_SECONDS", default=30)
+# A user's cached authentication state (accounts.user_cache): every save of the user overwrites it on
+# commit; this bounds a stale entry only when the cache fails during that change.
+AUTH_USER_CACHE_SECONDS = env.int("AUTH_USER_CACHE_SECONDS", default=60)
 
 # --- REST framework and OpenAPI ---------------------------------------------------
 
