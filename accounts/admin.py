@@ -9,12 +9,14 @@ from django.core.exceptions import ValidationError
 from django.utils.html import format_html
 from rangefilter.filters import DateRangeFilter
 
+from accounts import services
 from accounts.errors import LoginThrottled
 from accounts.models import ApiKey, AuditLogEntry, User
 from accounts.second_factor import admin_site_requires_verification
 from accounts.throttling import login_failure_record, login_throttle_check
 from accounts.views import client_ip
 from payments_platform.admin import CSVExportMixin, ReadOnlyAdmin, ReadOnlyInline, admin_link, changelist_link
+from payments_platform.middleware import request_id_of
 
 
 class ThrottledAdminAuthenticationForm(AdminAuthenticationForm):
@@ -72,6 +74,16 @@ class UserAdmin(DjangoUserAdmin):
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
     inlines = [ApiKeyInline]
+    actions = ["log_out_everywhere"]
+
+    @admin.action(description="Log out everywhere (refuse every token they hold)")
+    def log_out_everywhere(self, request, queryset):
+        """Unchecking "active" or changing the password here ends a user's tokens as well (User.save)."""
+        for user in queryset.order_by("pk"):
+            services.user_logout_everywhere(
+                user=user, actor=request.user, request_id=request_id_of(request), ip=client_ip(request)
+            )
+        self.message_user(request, f"Logged out everywhere: {queryset.count()} user(s).")
 
     def get_inlines(self, request, obj):
         return self.inlines if obj is not None else []  # a user being added has no keys yet

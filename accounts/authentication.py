@@ -2,17 +2,45 @@
 user to every log line of the request."""
 
 import structlog
+from django.conf import settings
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
+from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.authentication import JWTAuthentication
+from rest_framework_simplejwt.exceptions import InvalidToken
 
+from accounts import user_cache
 from accounts.api_keys import api_key_authenticate, looks_like_api_key
 from payments_platform.api.scopes import API_KEY_SCHEME, JWT_SCHEME
+
+TOKEN_VERSION_CLAIM = "ver"  # noqa: S105 - a claim name, not a secret
+
+
+def token_version_of(token) -> int:
+    """The user's `token_version` a token was issued at (0 for tokens from before versions existed)."""
+    return token.get(TOKEN_VERSION_CLAIM, 0)
 
 
 class BearerAuthentication(JWTAuthentication):
     """simplejwt's access-token check (HS256 only: `alg: none`, wrong keys, expired,
-    not-yet-valid and refresh tokens are refused), then the user must exist and be active."""
+    not-yet-valid and refresh tokens are refused), then the user must exist, be active, and
+    still be at the token's version (`ver`): a password change, a deactivation or logging out
+    everywhere bumps it. The user comes from its cached snapshot (`accounts.user_cache`), so
+    no query is made while that is warm."""
+
+    def get_user(self, validated_token):
+        try:
+            public_id = validated_token[settings.SIMPLE_JWT["USER_ID_CLAIM"]]
+        except KeyError:
+            raise InvalidToken("Token contained no recognizable user identification") from None
+        user = user_cache.user_get(str(public_id))
+        if user is None:
+            raise AuthenticationFailed("User not found", code="user_not_found")
+        if not user.is_active:
+            raise AuthenticationFailed("User is inactive", code="user_inactive")
+        if token_version_of(validated_token) != user.token_version:
+            raise AuthenticationFailed("The token was revoked.", code="token_revoked")
+        return user
 
     def authenticate(self, request):
         result = super().authenticate(request)

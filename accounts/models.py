@@ -4,8 +4,10 @@ from enum import StrEnum
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
+from django.db.models import F
 from django.utils import timezone
 
+from accounts import user_cache
 from payments_platform.api.ids import PublicIdField
 
 
@@ -35,6 +37,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     created = models.DateTimeField(default=timezone.now, editable=False)
+    token_version = models.PositiveIntegerField(
+        default=0,
+        editable=False,
+        help_text="Tokens carry the version they were issued at; a bump (password change, deactivation, "
+        "logging out everywhere) refuses every older token.",
+    )
 
     objects = UserManager()
 
@@ -49,6 +57,29 @@ class User(AbstractBaseUser, PermissionsMixin):
         """Emails are stored lowercase everywhere (registration, admin, createsuperuser)."""
         super().clean()
         self.email = User.objects.normalize_email(self.email).strip().lower()
+
+    def save(self, *args, **kwargs) -> None:
+        """Save, bumping `token_version` when the password changed or the user is inactive, and refresh
+        the user's cached authentication state (`accounts.user_cache`) around the commit.
+
+        This breaks the "no rule in save()" habit on purpose: a password is set by the admin's form,
+        `manage.py changepassword`, services and shells alike, and Django marks a real change (not a
+        hash upgrade) only here (`_password`, which `AbstractBaseUser.save` hands to the validators).
+        Doing it here is the one place every path passes, so no path can leave old tokens alive.
+        """
+        if not self._state.adding and (self._password is not None or not self.is_active):
+            self.token_version_bump()
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "token_version"}
+        user_cache.forget(self.public_id)
+        super().save(*args, **kwargs)
+        if hasattr(self.token_version, "resolve_expression"):
+            self.refresh_from_db(fields=["token_version"])
+        user_cache.refresh_on_commit(self)
+
+    def token_version_bump(self) -> None:
+        """Refuse every token issued so far, once saved (an increment in SQL: no lost update)."""
+        self.token_version = F("token_version") + 1
 
 
 class RevokedRefreshToken(models.Model):

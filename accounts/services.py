@@ -15,6 +15,7 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts import api_keys
+from accounts.authentication import TOKEN_VERSION_CLAIM, token_version_of
 from accounts.errors import ApiKeyAlreadyRolled, ApiKeyMissing, EmailTaken, InvalidCredentials, RefreshTokenInvalid
 from accounts.models import ApiKey, AuditAction, AuditLogEntry, RevokedRefreshToken, User
 from accounts.throttling import login_failure_record, login_throttle_check
@@ -77,7 +78,10 @@ def user_register(*, email: str, password: str, name: str = "") -> User:
     return user
 
 
-def _pair_for(refresh: RefreshToken) -> TokenPair:
+def _pair_for(user: User) -> TokenPair:
+    """A new refresh token and its access token, both carrying the user's current `token_version`."""
+    refresh = RefreshToken.for_user(user)
+    refresh[TOKEN_VERSION_CLAIM] = user.token_version
     lifetime = settings.SIMPLE_JWT["ACCESS_TOKEN_LIFETIME"]
     return TokenPair(access=str(refresh.access_token), refresh=str(refresh), expires_in=int(lifetime.total_seconds()))
 
@@ -95,7 +99,7 @@ def token_obtain(*, email: str, password: str, ip: str | None) -> TokenPair:
         logger.info("login_failed")
         raise InvalidCredentials()
     logger.info("login_succeeded", user_id=user.public_id)
-    return _pair_for(RefreshToken.for_user(user))
+    return _pair_for(user)
 
 
 def _revoke(refresh: RefreshToken, user: User) -> bool:
@@ -116,7 +120,9 @@ def _valid_refresh(raw: str) -> tuple[RefreshToken, User]:
         raise RefreshTokenInvalid() from None
     user_id = refresh.get(settings.SIMPLE_JWT["USER_ID_CLAIM"])
     user = User.objects.filter(public_id=user_id, is_active=True).first()
-    if user is None or RevokedRefreshToken.objects.filter(jti=refresh.get("jti")).exists():
+    if user is None or token_version_of(refresh) != user.token_version:
+        raise RefreshTokenInvalid()
+    if RevokedRefreshToken.objects.filter(jti=refresh.get("jti")).exists():
         raise RefreshTokenInvalid()
     return refresh, user
 
@@ -130,7 +136,7 @@ def token_refresh(*, refresh: str) -> TokenPair:
     old, user = _valid_refresh(refresh)
     if not _revoke(old, user):
         raise RefreshTokenInvalid()
-    return _pair_for(RefreshToken.for_user(user))
+    return _pair_for(user)
 
 
 def token_revoke(*, refresh: str, user: User) -> None:
@@ -140,6 +146,65 @@ def token_revoke(*, refresh: str, user: User) -> None:
         raise RefreshTokenInvalid()
     _revoke(token, owner)
     logger.info("logout", user_id=user.public_id)
+
+
+# --- Ending a user's sessions ---------------------------------------------------------
+# Each bumps the user's `token_version` in its transaction, and `User.save` refreshes the cached
+# snapshot when it commits: every access and refresh token issued before is refused from the next
+# request on (accounts.user_cache states the bound when the cache fails).
+
+
+def _user_locked(user: User) -> User:
+    return User.objects.select_for_update().get(pk=user.pk)
+
+
+def _user_audit(action: str, user: User, *, actor: User | None, request_id: str, ip: str | None) -> None:
+    audit_log_record(
+        action=action, actor=actor, object_type="user", object_id=user.public_id, request_id=request_id, ip=ip
+    )
+
+
+def user_deactivate(*, user: User, actor: User | None = None, request_id: str = "", ip: str | None = None) -> User:
+    """Deactivate `user`: no login, and every token issued so far refused. Audited (`user.deactivated`)."""
+    with transaction.atomic():
+        locked = _user_locked(user)
+        locked.is_active = False
+        locked.save(update_fields=["is_active"])  # an inactive user's save bumps token_version
+        _user_audit("user.deactivated", locked, actor=actor, request_id=request_id, ip=ip)
+    logger.info("user_deactivated", user_id=locked.public_id)
+    return locked
+
+
+def user_logout_everywhere(
+    *, user: User, actor: User | None = None, request_id: str = "", ip: str | None = None
+) -> User:
+    """Refuse every access and refresh token `user` holds; logging in again works. Audited
+    (`user.logged_out_everywhere`)."""
+    with transaction.atomic():
+        locked = _user_locked(user)
+        locked.token_version_bump()
+        locked.save(update_fields=["token_version"])
+        _user_audit("user.logged_out_everywhere", locked, actor=actor, request_id=request_id, ip=ip)
+    logger.info("user_logged_out_everywhere", user_id=locked.public_id)
+    return locked
+
+
+def user_password_change(
+    *, user: User, password: str, actor: User | None = None, request_id: str = "", ip: str | None = None
+) -> User:
+    """Set a new password (after Django's validators: `ParameterInvalid`, param `password`) and refuse
+    every token issued before it. Audited (`user.password_changed`); the password is never logged."""
+    try:
+        validate_password(password, user=user)
+    except DjangoValidationError as error:
+        raise ParameterInvalid(" ".join(error.messages), param="password") from None
+    with transaction.atomic():
+        locked = _user_locked(user)
+        locked.set_password(password)
+        locked.save(update_fields=["password"])  # a password change bumps token_version
+        _user_audit("user.password_changed", locked, actor=actor, request_id=request_id, ip=ip)
+    logger.info("user_password_changed", user_id=locked.public_id)
+    return locked
 
 
 # --- API keys -----------------------------------------------------------------------

@@ -23,9 +23,13 @@ floor for what a separate load generator would measure.
 
     .venv/bin/python benchmarks/api_transfers.py [--seconds 10] [--clients 16] [--wallets 200] [--workers N]
 
-`--metrics compare` measures the cost of the Prometheus instrumentation instead (issue 20): it
-alternates API runs with METRICS_ENABLED=false and =true (`--rounds` of each, same gunicorn
-settings) and prints both rates and latencies and the overhead in percent; docs/observability.md.
+After the transfers, the same server answers `GET /health` for `--health-seconds`: the stack's own
+ceiling, printed beside the transfer rate with their ratio.
+
+`--metrics compare` measures the cost of the Prometheus instrumentation instead (issue 20), and
+`--baseline-root PATH` compares another checkout (say a worktree of main) with this one: both
+servers run side by side, and `--rounds` measured slices alternate between them ABBA; it prints
+each round, the medians, and the per-round ratio with its spread (docs/observability.md).
 """
 
 import argparse
@@ -146,43 +150,76 @@ def _transfer_create_work(rng, seeded) -> None:
     )
 
 
-def _compare_metrics(args, seeded, port: int) -> None:
-    """Alternate API runs without and with the instrumentation; print each and the overhead."""
-    results: dict[str, list[tuple[float, float]]] = {"off": [], "on": []}
-    for round_number in range(args.rounds):
-        for mode in ("off", "on"):
-            server = start_gunicorn(
-                port, args.workers, {"METRICS_ENABLED": "true" if mode == "on" else "false"}, ready_seconds=180
-            )
-            try:
-                latencies, statuses, _ids = _drive_api(
-                    f"http://127.0.0.1:{port}", seeded, args.clients, args.seconds, args.warmup
+def _health_rate(base_url: str, clients: int, seconds: float) -> float:
+    """`GET /health` answers per second from `clients` keep-alive clients: the server's own ceiling."""
+    latencies, _statuses, _ids = drive_http(
+        base_url,
+        clients=clients,
+        seconds=seconds,
+        warmup=0.5,
+        request=lambda http, rng: http.get("/health"),
+        ok_status=200,
+    )
+    return len(latencies) / seconds
+
+
+def _spread(values: list[float]) -> str:
+    ordered = sorted(values)
+    quartiles = statistics.quantiles(ordered, n=4, method="inclusive") if len(ordered) >= 2 else [ordered[0]] * 3
+    return f"min {ordered[0]:.3f}, quartiles {quartiles[0]:.3f}-{quartiles[2]:.3f}, max {ordered[-1]:.3f}"
+
+
+def _compare(args, seeded, servers: dict[str, tuple[Path, dict[str, str]]]) -> None:
+    """Serve two configurations side by side (both started once, both warm) and alternate measured
+    slices between them, ABBA, so that the shared machine's load falls on both alike. Each slice is
+    `--seconds` of transfers and then `--health-seconds` of /health on the same server. Prints every
+    round, each side's medians, and the per-round ratio of the second side to the first (median
+    and spread): the figure that is clear of noise when its spread stays on one side of 1."""
+    labels = list(servers)
+    ports = {label: args.port + index if args.port else free_port() for index, label in enumerate(labels)}
+    processes = {}
+    try:
+        for label, (root, env) in servers.items():
+            processes[label] = start_gunicorn(ports[label], args.workers, env, ready_seconds=180, root=root)
+        rows: dict[str, list[tuple[float, float, float]]] = {label: [] for label in labels}
+        for round_number in range(args.rounds):
+            order = labels if round_number % 2 == 0 else labels[::-1]
+            for label in order:
+                url = f"http://127.0.0.1:{ports[label]}"
+                latencies, statuses, _ids = _drive_api(url, seeded, args.clients, args.seconds, args.warmup)
+                rate = len(latencies) / args.seconds
+                p50 = percentile(sorted(latencies), 0.50) * 1000
+                health = _health_rate(url, args.clients, args.health_seconds)
+                rows[label].append((rate, p50, health))
+                print(
+                    f"  round {round_number + 1:2} {label:6} {rate:7.1f} transfers/s  p50 {p50:6.1f} ms  "
+                    f"/health {health:7.1f}/s  ratio {rate / health:.3f}  {statuses}",
+                    flush=True,
                 )
-            finally:
-                server.terminate()
-                server.wait(timeout=30)
-            rate = len(latencies) / args.seconds
-            p50 = percentile(sorted(latencies), 0.50) * 1000
-            results[mode].append((rate, p50))
-            print(
-                f"  round {round_number + 1} metrics {mode:3}  {rate:8.1f} transfers/s   p50 {p50:6.1f} ms   {statuses}"
-            )
-    print("\nPOST /v1/transfers with and without the Prometheus instrumentation")
-    for mode in ("off", "on"):
-        rates = [rate for rate, _ in results[mode]]
-        p50s = [p50 for _, p50 in results[mode]]
+    finally:
+        for process in processes.values():
+            process.terminate()
+            process.wait(timeout=30)
+    print(f"\nPOST /v1/transfers, {' vs '.join(labels)} ({args.rounds} rounds, ABBA)")
+    for label in labels:
+        rates, p50s, healths = zip(*rows[label], strict=True)
         print(
-            f"  metrics {mode:3}  median {statistics.median(rates):8.1f} transfers/s   "
-            f"median p50 {statistics.median(p50s):6.1f} ms   (runs: {', '.join(f'{r:.1f}' for r in rates)})"
+            f"  {label:6} median {statistics.median(rates):7.1f} transfers/s"
+            f"  median p50 {statistics.median(p50s):6.1f} ms"
+            f"  median /health {statistics.median(healths):7.1f}/s"
+            f"  median transfers / /health {statistics.median(r / h for r, _, h in rows[label]):.3f}"
         )
-    off_rate = statistics.median(rate for rate, _ in results["off"])
-    on_rate = statistics.median(rate for rate, _ in results["on"])
-    print(f"  overhead (throughput, median of medians): {(off_rate - on_rate) / off_rate * 100:+.1f} %")
+    first, second = labels
+    ratios = [b[0] / a[0] for a, b in zip(rows[first], rows[second], strict=True)]
+    print(f"  {second}/{first} transfers/s per round: median {statistics.median(ratios):.3f} ({_spread(ratios)})")
+    print(f"  runs of {first}:  {', '.join(f'{rate:.1f}' for rate, _, _ in rows[first])}")
+    print(f"  runs of {second}: {', '.join(f'{rate:.1f}' for rate, _, _ in rows[second])}")
     rerun = [
         "DATABASE_URL=" + shlex.quote(os.environ["DATABASE_URL"]),
-        ".venv/bin/python benchmarks/api_transfers.py --metrics compare",
-        f"--rounds {args.rounds} --seconds {args.seconds:g} --clients {args.clients} --wallets {args.wallets}",
-        f"--workers {args.workers}",
+        ".venv/bin/python benchmarks/api_transfers.py",
+        "--metrics compare" if args.metrics == "compare" else f"--baseline-root {shlex.quote(str(args.baseline_root))}",
+        f"--rounds {args.rounds} --seconds {args.seconds:g} --health-seconds {args.health_seconds:g}",
+        f"--clients {args.clients} --wallets {args.wallets} --workers {args.workers}",
     ]
     print("\nRerun: " + " ".join(rerun))
 
@@ -194,14 +231,24 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=16, help="Concurrent HTTP clients / in-process threads.")
     parser.add_argument("--wallets", type=int, default=200, help="Wallets to transfer among (default 200).")
     parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) * 2 + 1, help="gunicorn workers.")
-    parser.add_argument("--port", type=int, default=0, help="gunicorn's port (default: any free one).")
+    parser.add_argument(
+        "--port", type=int, default=0, help="gunicorn's port (default: any free one); comparisons use it and the next."
+    )
     parser.add_argument(
         "--metrics",
         choices=["on", "off", "compare"],
         default="on",
         help="METRICS_ENABLED for gunicorn; compare: alternate off/on runs and print the overhead.",
     )
-    parser.add_argument("--rounds", type=int, default=3, help="With --metrics compare: runs of each (default 3).")
+    parser.add_argument(
+        "--baseline-root",
+        type=Path,
+        help="Compare with another checkout (its own .venv), e.g. a worktree of main: before, then this one.",
+    )
+    parser.add_argument("--rounds", type=int, default=3, help="Comparisons: measured slices of each (default 3).")
+    parser.add_argument(
+        "--health-seconds", type=float, default=5.0, help="Measured /health after each API run (default 5)."
+    )
     args = parser.parse_args()
 
     import django
@@ -224,13 +271,17 @@ def main() -> None:
 
     port = args.port or free_port()
     if args.metrics == "compare":
-        _compare_metrics(args, seeded, port)
+        _compare(args, seeded, {"off": (ROOT, {"METRICS_ENABLED": "false"}), "on": (ROOT, {"METRICS_ENABLED": "true"})})
+        return
+    if args.baseline_root:
+        _compare(args, seeded, {"before": (args.baseline_root.resolve(), {}), "after": (ROOT, {})})
         return
     server = start_gunicorn(port, args.workers, {"METRICS_ENABLED": "true" if args.metrics == "on" else "false"})
     try:
         latencies, statuses, transfer_ids = _drive_api(
             f"http://127.0.0.1:{port}", seeded, args.clients, args.seconds, args.warmup
         )
+        health_rate = _health_rate(f"http://127.0.0.1:{port}", args.clients, args.health_seconds)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -245,6 +296,7 @@ def main() -> None:
     print(f"  latency ms       p50 {p50:.1f}   p95 {p95:.1f}   p99 {p99:.1f}   mean {mean:.1f}")
     print(f"  responses        {dict(sorted(statuses.items()))}")
     print(f"  201s found as transfers in the database: {stored}/{len(transfer_ids)}")
+    print(f"  the same server's GET /health: {health_rate:.1f}/s; transfers / /health {api_rate / health_rate:.3f}")
 
     post_entry_rate = _in_process_rate(seeded, args.clients, args.seconds, _post_entry_work)
     service_rate = _in_process_rate(seeded, args.clients, args.seconds, _transfer_create_work)

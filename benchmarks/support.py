@@ -59,23 +59,29 @@ def free_port() -> int:
 
 
 def start_gunicorn(
-    port: int, workers: int, extra_env: dict[str, str] | None = None, *, ready_seconds: float = 30
+    port: int,
+    workers: int,
+    extra_env: dict[str, str] | None = None,
+    *,
+    ready_seconds: float = 30,
+    root: Path = ROOT,
 ) -> subprocess.Popen:
     """gunicorn with the project's config on 127.0.0.1:`port`; returns once /health answers
-    (`ready_seconds` at most: 30 by default, more on a loaded machine)."""
+    (`ready_seconds` at most: 30 by default, more on a loaded machine). `root` is the checkout
+    (and its .venv) to serve: another one compares two versions of the code."""
     import httpx
 
     env = {**os.environ, "PORT": str(port), "GUNICORN_WORKERS": str(workers), **(extra_env or {})}
     process = subprocess.Popen(
         [
-            str(ROOT / ".venv" / "bin" / "gunicorn"),
+            str(root / ".venv" / "bin" / "gunicorn"),
             "payments_platform.wsgi:application",
             "--config",
-            str(ROOT / "gunicorn.conf.py"),
+            str(root / "gunicorn.conf.py"),
             "--bind",
             f"127.0.0.1:{port}",
         ],
-        cwd=ROOT,
+        cwd=root,
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -93,10 +99,10 @@ def start_gunicorn(
     raise SystemExit(f"gunicorn did not answer /health within {ready_seconds:g} s")
 
 
-def drive_http(base_url: str, *, clients: int, seconds: float, warmup: float, request):
+def drive_http(base_url: str, *, clients: int, seconds: float, warmup: float, request, ok_status: int = 201):
     """`clients` keep-alive threads calling `request(http, rng)` (returns an httpx response) for
-    `warmup + seconds`; only the last `seconds` count. Returns (latencies of 201s in seconds,
-    status counts, ids of the created objects)."""
+    `warmup + seconds`; only the last `seconds` count. Returns (latencies of `ok_status` answers in
+    seconds, status counts, ids of the created objects when `ok_status` is 201)."""
     import random
     import threading
 
@@ -123,9 +129,10 @@ def drive_http(base_url: str, *, clients: int, seconds: float, warmup: float, re
                 if now < measure_from:
                     continue  # warm-up: workers open their database connections
                 mine_statuses[response.status_code] = mine_statuses.get(response.status_code, 0) + 1
-                if response.status_code == 201:
+                if response.status_code == ok_status:
                     mine_latencies.append(elapsed)
-                    mine_ids.append(response.json()["data"]["id"])
+                    if ok_status == 201:
+                        mine_ids.append(response.json()["data"]["id"])
         with lock:
             latencies.extend(mine_latencies)
             created_ids.extend(mine_ids)

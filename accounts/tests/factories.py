@@ -1,6 +1,7 @@
 """factory_boy factories of the accounts context."""
 
 import factory
+from django.contrib.auth.hashers import make_password
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import ApiKey, User
@@ -11,16 +12,17 @@ DEFAULT_PASSWORD = "correct horse battery staple 42"
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = User
-        skip_postgeneration_save = True
 
     email = factory.Sequence(lambda n: f"user{n}@example.com")
     name = factory.Faker("name")
-    password = factory.PostGenerationMethodCall("set_password", DEFAULT_PASSWORD)
+    password = DEFAULT_PASSWORD
 
-    @factory.post_generation
-    def _save_password(self, create: bool, extracted, **kwargs) -> None:
-        if create:
-            self.save(update_fields=["password"])
+    @classmethod
+    def _adjust_kwargs(cls, **kwargs):
+        """Hash the password before the first save: a later set_password() and save() is a password
+        change, which bumps token_version (accounts.models.User.save)."""
+        kwargs["password"] = make_password(kwargs["password"])
+        return kwargs
 
 
 class TOTPDeviceFactory(factory.django.DjangoModelFactory):

@@ -94,14 +94,34 @@ def _after_commit(increment: Callable[[], None]) -> None:
         transaction.on_commit(increment)
 
 
+_request_children: dict[tuple[str | None, str, int], tuple] = {}
+
+
+def _request_children_of(route: str | None, method: str, status: int) -> tuple:
+    """The counter and histogram children of one (route, method, status), bound once per process:
+    a request then costs two dictionary lookups and two value writes, no label validation or
+    registry lock. The keys are bounded as the labels are (URL patterns, known methods, statuses)."""
+    key = (route, method, status)
+    children = _request_children.get(key)
+    if children is None:
+        label = route_label(route)
+        method_label = method if method in _METHODS else "other"
+        children = (
+            http_requests.labels(label, method_label, str(status)),
+            http_request_duration.labels(label, method_label),
+        )
+        if method in _METHODS:  # an unknown method is not kept: clients choose those freely
+            _request_children[key] = children
+    return children
+
+
 def request_observed(*, route: str | None, method: str, status: int, seconds: float) -> None:
     """Count one served request and its latency (RequestIdMiddleware calls it for every request)."""
     if not _enabled():
         return
-    route = route_label(route)
-    method = method if method in _METHODS else "other"
-    http_requests.labels(route, method, str(status)).inc()
-    http_request_duration.labels(route, method).observe(seconds)
+    requests, duration = _request_children_of(route, method, status)
+    requests.inc()
+    duration.observe(seconds)
 
 
 def transfer_counted(*, outcome: str) -> None:

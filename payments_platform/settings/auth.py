@@ -23,8 +23,6 @@ JWT_SIGNING_KEY = env.str("JWT_SIGNING_KEY", default=SECRET_KEY)
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_MINUTES", default=15)),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=env.int("JWT_REFRESH_DAYS", default=7)),
-    "ROTATE_REFRESH_TOKENS": True,
-    "BLACKLIST_AFTER_ROTATION": True,
     "UPDATE_LAST_LOGIN": False,
     "ALGORITHM": "HS256",
     "SIGNING_KEY": JWT_SIGNING_KEY,
@@ -42,6 +40,9 @@ LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=3
 # a key's row is cached this many seconds (revocation overwrites the cache entry at once).
 API_KEY_HASH_KEY = env.str("API_KEY_HASH_KEY", default="") or f"api-key-hash:{SECRET_KEY}"
 API_KEY_CACHE_SECONDS = env.int("API_KEY_CACHE_SECONDS", default=30)
+# A user's cached authentication state (accounts.user_cache): every save of the user overwrites it on
+# commit; this bounds a stale entry only when the cache fails during that change.
+AUTH_USER_CACHE_SECONDS = env.int("AUTH_USER_CACHE_SECONDS", default=60)
 
 # --- Admin second factor (accounts/second_factor.py; docs/operations.md#admin) -------
 # Staff reach the admin only after a TOTP code (django-otp); sessions (the admin's only) end

@@ -3,6 +3,7 @@
 import pytest
 from prometheus_client import REGISTRY
 
+from payments_platform.observability import metrics
 from payments_platform.observability.metrics import route_label
 
 pytestmark = pytest.mark.django_db
@@ -109,3 +110,20 @@ def test_metrics_lists_the_scrape_time_gauges(api_client, metrics_token):
         "payments_connector_circuit_open",
     ):
         assert f"# TYPE {name} gauge" in body
+
+
+def test_a_second_request_on_a_route_reuses_its_bound_children_and_still_counts(api_client):
+    api_client.get("/health")
+    bound = dict(metrics._request_children)
+    before = sample("http_requests_total", route="/health", method="GET", status="200")
+
+    api_client.get("/health")
+
+    assert metrics._request_children == bound
+    assert sample("http_requests_total", route="/health", method="GET", status="200") == before + 1
+
+
+def test_requests_with_unknown_methods_bind_no_children(api_client):
+    api_client.generic("BREW", "/health")
+
+    assert not [key for key in metrics._request_children if key[1] == "BREW"]
