@@ -13,13 +13,13 @@ from django.db.models import Count, Min, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from fraud.models import Review
-from ledger.models import ReconciliationRun
-from payments.models import PaymentIntent, Refund
+from fraud.api import Review
+from ledger.api import ReconciliationRun
+from payments.api import PaymentIntent, Refund
 from payments_platform.money import exponent, format_amount
 from payments_platform.selectors import job_last_runs
-from wallets.models import Payout, Transfer
-from webhooks.selectors import delivery_backlog, relay_lag
+from wallets.api import Payout, Transfer
+from webhooks.api import delivery_backlog, relay_lag
 
 # What a volume counts: the rows of each kind that moved money, by the moment they did.
 VOLUME_SOURCES = {

@@ -7,8 +7,7 @@ class PaymentsConfig(AppConfig):
     def ready(self) -> None:
         """Tell fraud what closing a payment's review does, and plug the payments traffic runner into
         `simulate_traffic` (fraud never imports payments: payments registers itself)."""
-        from fraud.services import register_review_handler
-        from fraud.simulation import register_runner
+        from fraud.api import register_review_handler, register_runner
         from payments import metrics
         from payments.sandbox import traffic
         from payments.services import reviews
@@ -22,7 +21,7 @@ class PaymentsConfig(AppConfig):
         register_runner("payments", traffic.payments_runner)
 
         # reconcile_ledger also checks dispute debts (balance.owed against its receivable account).
-        from ledger.reconciliation import register_check
+        from ledger.api import register_check
         from payments.dispute_checks import OWED_MATCHES_RECEIVABLE
 
         register_check(OWED_MATCHES_RECEIVABLE)

@@ -5,7 +5,7 @@ what its disputes could not withdraw (`Dispute.amount_owed`) less what money rea
 repaid (statement lines of type `dispute` whose source is the owed account). The two must agree.
 """
 
-from ledger.reconciliation import Check
+from ledger.api import Check
 
 OWED_MATCHES_RECEIVABLE = Check(
     "owed_matches_receivable",

@@ -5,7 +5,7 @@ here as API.md's Disputes section shows it, with the keys of `payments.represent
 suite's check of every recorded event against its schema tells whether the two agree.
 """
 
-from payments.api.serializers import PaymentIntentOutput, RefundOutput
+from payments.rest.serializers import PaymentIntentOutput, RefundOutput
 from payments.representations import DISPUTE_FIELDS
 
 DISPUTE_STATUSES = [

@@ -1,7 +1,7 @@
 """The public shape of payment intents, refunds and disputes: one representation per object.
 
-Events carry it as `data.object`, and the API's output serializers (`payments.api.serializers`,
-`payments.api.dispute_serializers`) answer with it, so an event and a response never disagree.
+Events carry it as `data.object`, and the API's output serializers (`payments.rest.serializers`,
+`payments.rest.dispute_serializers`) answer with it, so an event and a response never disagree.
 Plain functions over the models: no serializer runs when a service records an event under a
 row lock.
 """

@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from payments.api import dispute_views, views
+from payments.rest import dispute_views, views
 
 router = SimpleRouter(trailing_slash=False)
 router.register("payment_methods", views.PaymentMethodViewSet, basename="payment_method")

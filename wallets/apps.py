@@ -7,8 +7,7 @@ class WalletsConfig(AppConfig):
     def ready(self) -> None:
         """Tell fraud what closing a transfer's or payout's review does, and plug the wallets traffic
         runner into `simulate_traffic` (fraud never imports wallets: wallets registers itself)."""
-        from fraud.services import register_review_handler
-        from fraud.simulation import register_runner
+        from fraud.api import register_review_handler, register_runner
         from wallets import services
         from wallets.sandbox import traffic
 
@@ -26,7 +25,7 @@ class WalletsConfig(AppConfig):
         )
         register_runner("wallets", traffic.wallets_runner)
 
-        from ledger.reconciliation import register_check
+        from ledger.api import register_check
         from wallets.reconciliation import CHECKS
 
         for check in CHECKS:  # reconcile_ledger also checks the statements against the ledger

@@ -8,7 +8,7 @@ A wallet's statement is its `BalanceTransaction` rows, one per posting on its av
   with the same amount (wallet view: -posting), currency and `balance_after`.
 """
 
-from ledger.reconciliation import Check
+from ledger.api import Check
 
 CHECKS: tuple[Check, ...] = (
     Check(

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from django.db.models import OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
-from ledger.models import Posting
+from ledger.api import Posting
 from wallets.errors import PayoutMissing, TransferMissing, WalletMissing
 from wallets.models import BalanceTransaction, Payout, Transfer, Wallet
 

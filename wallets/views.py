@@ -10,7 +10,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from accounts.views import client_ip
+from accounts.api import client_ip
 from payments_platform.api.errors import ParameterInvalid
 from payments_platform.api.renderers import CsvRenderer, EnvelopeRenderer
 from payments_platform.api.views import CsvNegotiationMixin, PlatformViewSet

@@ -9,7 +9,7 @@ from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from accounts.services import audit_log_record
+from accounts.api import audit_log_record
 from payments_platform.api.ids import new_public_id
 from payments_platform.db import prepared_cursor
 from webhooks import contract, secrets, ssrf

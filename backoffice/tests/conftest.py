@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
 from accounts.tests.second_factor import force_login_verified
-from fraud.assessment import RiskContext
+from fraud.pipeline.context import RiskContext
 from fraud.tests.support import fresh_fraud_state
 
 

@@ -33,7 +33,7 @@ from typing import Protocol
 
 from django.db import transaction
 
-from accounts.models import User
+from accounts.api import User
 from fraud.pipeline.assessment import assess
 from fraud.pipeline.context import RiskContext
 from fraud.services import assessment_record, velocity_record

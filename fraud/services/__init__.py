@@ -9,10 +9,10 @@ Callers (wallets, payments) use, in order:
    `review_close(...)`, which calls the handler the owning app registered with
    `register_review_handler` to release held funds (approve) or refund (reject).
 
-Events: fraud cannot import webhooks (same layer). `review_open` and `review_close` call
-`on_event(event_type, review_object)` when given; otherwise the `on_event(review,
-event_type, review_object)` registered for the object type, so reviews closed from the
-admin emit `review.closed` too. The caller records it with `webhooks.services.event_record`.
+Events: fraud cannot import webhooks (same layer). `review_open` and `review_close` call the
+`on_event(review=, event_type=, data=)` the owning app registered for the object type, so every
+review event, opened from a request or closed from the admin, takes one path and carries
+`review.acting_request_id`. The owning app records it with `webhooks.api.event_record`.
 
 One module per use case: `records` (velocity and the feature log), `lists`, `rules`,
 `reviews`, `risk_models`. Every operator change (a rule, a list entry, a review decision,

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db import transaction
 
-from accounts.services import audit_log_record
+from accounts.api import audit_log_record
 from fraud.models import ListEntry, normalize_list_value
 from fraud.services.changes import row_edit
 

@@ -1,9 +1,9 @@
 """Reviews: opened in the caller's transaction, closed once by an operator through the owning app's handler.
 
-Events: fraud cannot import webhooks (same layer). `review_open` and `review_close` call
-`on_event(event_type, review_object)` when given; otherwise the `on_event(review,
-event_type, review_object)` registered for the object type, so reviews closed from the
-admin emit `review.closed` too.
+Events: fraud cannot import webhooks (same layer), so every `review.opened` and `review.closed`
+goes through one mechanism: the `on_event(review=, event_type=, data=)` that the owning app
+registered for the object type. The event carries `review.acting_request_id`: the opening
+request's id when it opens, the closing operator's when it closes.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import structlog
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts.services import audit_log_record
+from accounts.api import audit_log_record
 from fraud.errors import ReviewAlreadyClosed, ReviewHandlerMissing
 from fraud.models import ListEntry, Review
 from fraud.pipeline.context import Assessment
@@ -27,14 +27,12 @@ from payments_platform.api.errors import Conflict
 
 logger = structlog.get_logger(__name__)
 
-EventCallback = Callable[[str, dict], None]
-
 
 @dataclass(frozen=True)
 class ReviewHandler:
-    on_approve: Callable[[Review], None]
-    on_reject: Callable[[Review], None]
-    on_event: Callable[[Review, str, dict], None] | None = None
+    on_approve: Callable[..., None]  # on_approve(*, review)
+    on_reject: Callable[..., None]  # on_reject(*, review)
+    on_event: Callable[..., None] | None = None  # on_event(*, review, event_type, data)
 
 
 # What closing a review does, per object type; filled by the apps' AppConfig.ready().
@@ -44,27 +42,24 @@ REVIEW_HANDLERS: dict[str, ReviewHandler] = {}
 def register_review_handler(
     object_type: str,
     *,
-    on_approve: Callable[[Review], None],
-    on_reject: Callable[[Review], None],
-    on_event: Callable[[Review, str, dict], None] | None = None,
+    on_approve: Callable[..., None],
+    on_reject: Callable[..., None],
+    on_event: Callable[..., None] | None = None,
 ) -> None:
     """Register what closing a review of `object_type` does (call it from the owning app's AppConfig.ready).
 
-    `on_approve` releases the held funds, `on_reject` refunds; both run inside review_close's
-    transaction, with the review locked. `on_event(review, event_type, review_object)`, when
-    given, records `review.opened` / `review.closed` for reviews of this type.
+    `on_approve(review=)` releases the held funds, `on_reject(review=)` refunds; both run inside
+    review_close's transaction, with the review locked. `on_event(review=, event_type=, data=)`,
+    when given, records `review.opened` / `review.closed` for reviews of this type, with the
+    request id `review.acting_request_id`.
     """
     REVIEW_HANDLERS[object_type] = ReviewHandler(on_approve=on_approve, on_reject=on_reject, on_event=on_event)
 
 
-def _emit(review: Review, event_type: str, on_event: EventCallback | None) -> None:
-    data = review_representation(review)
-    if on_event is not None:
-        on_event(event_type, data)
-        return
+def _emit(review: Review, event_type: str) -> None:
     handler = REVIEW_HANDLERS.get(review.object_type)
     if handler is not None and handler.on_event is not None:
-        handler.on_event(review, event_type, data)
+        handler.on_event(review=review, event_type=event_type, data=review_representation(review))
 
 
 def _json_safe(value):
@@ -86,7 +81,6 @@ def review_open(
     object_id: str,
     assessment: Assessment,
     request_id: str = "",
-    on_event: EventCallback | None = None,
 ) -> Review:
     """Open a review (`rev_…`) of an object, inside the caller's transaction, and emit `review.opened`.
 
@@ -108,7 +102,7 @@ def review_open(
                 )
         except IntegrityError:
             raise Conflict("This object already has an open review.", code="review_exists") from None
-        _emit(review, "review.opened", on_event)
+        _emit(review, "review.opened")
     logger.info("fraud_review_opened", review_id=review.public_id, object_type=object_type, object_id=object_id)
     return review
 
@@ -120,7 +114,6 @@ def review_close(
     actor,
     request_id: str = "",
     ip: str | None = None,
-    on_event: EventCallback | None = None,
 ) -> Review:
     """Approve or reject an open review, exactly once.
 
@@ -143,7 +136,7 @@ def review_close(
         locked.closed_by = actor
         locked.save(update_fields=["status", "closed", "closed_by"])
         locked.closing_request_id = request_id or ""  # the handlers' entries carry the operator's request
-        (handler.on_approve if approve else handler.on_reject)(locked)
+        (handler.on_approve if approve else handler.on_reject)(review=locked)
         fingerprint = (locked.signals or {}).get("card_fingerprint")
         if not approve and fingerprint:
             blocklist_add(
@@ -167,7 +160,7 @@ def review_close(
             ip=ip,
             details={"object_type": locked.object_type, "object_id": locked.object_id},
         )
-        _emit(locked, "review.closed", on_event)
+        _emit(locked, "review.closed")
     logger.info("fraud_review_closed", review_id=locked.public_id, status=locked.status)
     review.status, review.closed, review.closed_by = locked.status, locked.closed, locked.closed_by
     return locked

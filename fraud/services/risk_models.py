@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from accounts.services import audit_log_record
+from accounts.api import audit_log_record
 from fraud.models import RiskModel
 from fraud.pipeline import scoring
 

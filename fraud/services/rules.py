@@ -12,7 +12,7 @@ from typing import Any
 
 from django.db import transaction
 
-from accounts.services import audit_log_record
+from accounts.api import audit_log_record
 from fraud.models import Rule
 from fraud.pipeline.assessment import rules_cache_clear
 from fraud.services.changes import row_edit

@@ -56,11 +56,11 @@ class RecordingHandler:
         self.rejected: list[str] = []
         self.events: list[tuple[str, dict]] = []
 
-    def on_approve(self, review) -> None:
+    def on_approve(self, *, review) -> None:
         self.approved.append(review.object_id)
 
-    def on_reject(self, review) -> None:
+    def on_reject(self, *, review) -> None:
         self.rejected.append(review.object_id)
 
-    def on_event(self, review, event_type: str, data: dict) -> None:
+    def on_event(self, *, review, event_type: str, data: dict) -> None:
         self.events.append((event_type, data))

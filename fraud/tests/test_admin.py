@@ -96,7 +96,7 @@ def test_risk_models_are_read_only(admin_client):
 def test_a_handler_refusing_to_close_a_review_is_shown_as_an_admin_error_and_the_review_stays_open(
     admin_client, payment_handler, open_review
 ):
-    def refuse(review) -> None:  # as payments' handler does while a capture is in flight
+    def refuse(*, review) -> None:  # as payments' handler does while a capture is in flight
         raise Conflict("The payment is being captured; retry when it ends.", code="payment_intent_processing")
 
     register_review_handler(

@@ -7,7 +7,7 @@ from accounts.models import AuditLogEntry
 from conftest import run_in_threads
 from fraud.errors import ReviewAlreadyClosed, ReviewHandlerMissing
 from fraud.models import AssessmentRecord, ListEntry, Review
-from fraud.services import assess, assessment_record, review_close, review_open
+from fraud.services import assess, assessment_record, register_review_handler, review_close, review_open
 from fraud.services.reviews import REVIEW_HANDLERS
 from payments_platform.api.errors import Conflict
 
@@ -28,8 +28,8 @@ def open_review(user, assessment, object_id="pi_1", **kwargs) -> Review:
 @pytest.mark.django_db
 def test_opening_a_review_stores_the_assessment_and_emits_review_opened(user, elevated, payment_handler):
     _context, assessment = elevated
-    events = []
-    review = open_review(user, assessment, on_event=lambda event_type, data: events.append((event_type, data)))
+    events = payment_handler.events
+    review = open_review(user, assessment)
     assert review.public_id.startswith("rev_")
     assert (review.risk_level, review.risk_score, review.rules) == ("elevated", 70, ["review-elevated-risk"])
     assert review.signals["card_fingerprint"] == "fp_review"
@@ -39,10 +39,19 @@ def test_opening_a_review_stores_the_assessment_and_emits_review_opened(user, el
 
 
 @pytest.mark.django_db
-def test_without_an_on_event_argument_the_registered_event_recorder_is_used(user, elevated, payment_handler):
-    review = open_review(user, elevated[1])
-    assert payment_handler.events == [("review.opened", payment_handler.events[0][1])]
-    assert payment_handler.events[0][1]["id"] == review.public_id
+def test_review_events_reach_the_registered_recorder_with_the_acting_request_id(
+    user, other_user, elevated, payment_handler
+):
+    seen = []
+    register_review_handler(
+        "payment_intent",
+        on_approve=payment_handler.on_approve,
+        on_reject=payment_handler.on_reject,
+        on_event=lambda *, review, event_type, data: seen.append((event_type, data["id"], review.acting_request_id)),
+    )
+    review = open_review(user, elevated[1], request_id="req_open")
+    review_close(review=review, approve=True, actor=other_user, request_id="req_close")
+    assert seen == [("review.opened", review.public_id, "req_open"), ("review.closed", review.public_id, "req_close")]
 
 
 @pytest.mark.django_db
@@ -117,11 +126,10 @@ def test_closing_without_a_registered_handler_is_refused_and_leaves_it_open(user
 def test_a_failing_handler_rolls_the_close_back(user, other_user, elevated, payment_handler):
     review = open_review(user, elevated[1])
 
-    def fail(review):
+    def fail(*, review):
         raise RuntimeError("refund failed")
 
     payment_handler_registration = {"on_approve": payment_handler.on_approve, "on_reject": fail}
-    from fraud.services import register_review_handler
 
     register_review_handler("payment_intent", **payment_handler_registration)
     with pytest.raises(RuntimeError):

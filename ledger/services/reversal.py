@@ -2,7 +2,7 @@
 
 from django.db import IntegrityError, transaction
 
-from accounts.services import audit_log_record
+from accounts.api import audit_log_record
 from ledger.errors import AlreadyReversed, EntryOwnedByWallet
 from ledger.models import JournalEntry
 from ledger.services.lines import Line

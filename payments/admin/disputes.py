@@ -9,10 +9,10 @@ from django.contrib import admin
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html, format_html_join
 
-from ledger.currencies import currency_exponent
+from ledger.api import currency_exponent
 from payments.models import ConnectorNotification, Dispute, SimulatorNotification
 from payments_platform.admin import ReadOnlyAdmin, ReadOnlyInline
-from wallets.models import BalanceTransaction
+from wallets.api import BalanceTransaction
 
 
 def money(amount: int | None, currency: str) -> str:

@@ -9,8 +9,8 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from rangefilter.filters import DateRangeFilter
 
-from fraud.models import Review
-from ledger.models import JournalEntry
+from fraud.api import Review
+from ledger.api import JournalEntry
 from payments.models import PaymentAttempt, PaymentIntent, PaymentMethod, Refund, SettlementRecord, ThreeDSecureSession
 from payments.services import refund_by_operator
 from payments.services.postings import receivable_account

@@ -20,7 +20,7 @@ from django.utils.decorators import decorator_from_middleware
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from ledger.currencies import currency_exponent
+from ledger.api import currency_exponent
 from payments.services.authentication import (
     PageGone,
     PageMissing,

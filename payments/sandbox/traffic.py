@@ -1,6 +1,6 @@
 """`simulate_traffic --mode payments`: the simulated card payments are real payment intents.
 
-Registered from `PaymentsConfig.ready()` with `fraud.simulation.register_runner` (fraud never
+Registered from `PaymentsConfig.ready()` with `fraud.api.register_runner` (fraud never
 imports payments). Each simulated attempt becomes:
 
 - `payment`: a real card, tokenized with `payment_method_create`, then `payment_intent_create` +
@@ -25,17 +25,13 @@ import contextlib
 import hashlib
 from datetime import date
 
-from accounts.models import User
-from fraud.models import Review
-from fraud.services import assessment_label, review_close
-from fraud.simulation import SimulatedAttempt
+from accounts.api import User
+from fraud.api import Review, SimulatedAttempt, assessment_label, review_close
 from payments.cards import card_fingerprint, luhn_valid
 from payments.models import PaymentIntent, PaymentMethod, SimulatorVaultCard
 from payments.services import payment_intent_confirm, payment_intent_create, payment_method_create
 from payments_platform.api.errors import APIError
-from wallets.models import Wallet
-from wallets.sandbox.traffic import wallets_runner
-from wallets.services import wallet_create
+from wallets.api import Wallet, wallet_create, wallets_runner
 
 EXP_YEAR = date.today().year + 3
 

@@ -8,14 +8,13 @@ import structlog
 from django.db import transaction
 from django.utils import timezone
 
-from fraud.services import Assessment, review_open
+from fraud.api import Assessment, review_open
 from payments import routing
 from payments.connectors.base import PROCESSING_ERROR, ConnectorResult
 from payments.models import PaymentAttempt, PaymentIntent
 from payments.services.authentication_sessions import authentication_require
 from payments.services.connector_calls import AUTHORIZE, authorize_call, connector_idempotency_key
 from payments.services.intent_state import intent_capture_apply, intent_event_record, intent_locked, intent_save
-from webhooks.services import event_record
 
 logger = structlog.get_logger(__name__)
 
@@ -157,9 +156,6 @@ def _review_open(intent: PaymentIntent, *, assessment: Assessment | None, reques
         object_id=intent.public_id,
         assessment=assessment,
         request_id=request_id,
-        on_event=lambda event_type, data: event_record(
-            user=intent.user, event_type=event_type, data_object=data, request_id=request_id
-        ),
     )
     intent.held_for_review = True
 

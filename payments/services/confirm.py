@@ -11,7 +11,7 @@ transaction of ours holds a change that a rollback would lose. Confirm commits t
 a second transaction. A crash in between leaves a pending attempt that `sync_payment_attempts`
 resolves by asking the connector (`retrieve(idempotency_key)`, the attempt's key from
 `connector_idempotency_key`). A keyed request (Idempotency-Key) runs the same way: the views that
-call a connector use the phased idempotency mode (`payments.api.views.ConnectorCallingViewSet`), which
+call a connector use the phased idempotency mode (`payments.rest.views.ConnectorCallingViewSet`), which
 commits the key as in progress first and stores the response when the view returns; a retry that
 takes over the key of a crashed request finds the intent in the state the crash left, and its
 state machine refuses what was already done.
@@ -31,8 +31,7 @@ from datetime import datetime
 import structlog
 from django.db import transaction
 
-from fraud.errors import CardBlockedAsFraudulent
-from fraud.services import Assessment, RiskContext, assess, assessment_record, velocity_record
+from fraud.api import Assessment, CardBlockedAsFraudulent, RiskContext, assess, assessment_record, velocity_record
 from payments import routing
 from payments.connectors.base import ConnectorResult
 from payments.errors import NoConnectorAvailable, PaymentIntentUnexpectedState

@@ -15,12 +15,10 @@ dispute fee and W what the wallet holds,
 
 from django.conf import settings
 
-from ledger.models import Account, JournalEntry
-from ledger.services import credit, debit, system_account
+from ledger.api import Account, JournalEntry, credit, debit, system_account
 from payments.models import Dispute, PaymentIntent
 from payments.services.postings import receivable_account
-from wallets.models import BalanceTransaction
-from wallets.services import WalletLine, wallet_owed_account, wallet_post_entry
+from wallets.api import BalanceTransaction, WalletLine, wallet_owed_account, wallet_post_entry
 
 
 def dispute_fee() -> int:

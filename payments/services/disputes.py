@@ -13,9 +13,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.services import audit_log_record
-from fraud.models import ListEntry
-from fraud.services import assessment_label, blocklist_add
+from accounts.api import audit_log_record
+from fraud.api import ListEntry, assessment_label, blocklist_add
 from payments.connectors import connector_get
 from payments.errors import DisputeAlreadySubmitted, DisputeClosed, DisputeMissing
 from payments.models import EVIDENCE_FIELDS, EVIDENCE_MAX_CHARACTERS, Dispute, PaymentIntent
@@ -24,8 +23,8 @@ from payments.services.dispute_postings import dispute_fee, reinstatement_post, 
 from payments_platform.api.errors import ParameterInvalid
 from payments_platform.api.ids import new_public_id
 from payments_platform.observability import metrics
-from wallets.services import wallet_owed_account
-from webhooks.services import event_record
+from wallets.api import wallet_owed_account
+from webhooks.api import event_record
 
 logger = structlog.get_logger(__name__)
 

@@ -12,7 +12,7 @@ from payments.models import PaymentIntent, PaymentMethod
 from payments.representations import payment_intent_representation
 from payments.services.postings import capture_post
 from payments_platform.observability import metrics
-from webhooks.services import event_record
+from webhooks.api import event_record
 
 logger = structlog.get_logger(__name__)
 

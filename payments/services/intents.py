@@ -40,8 +40,7 @@ from payments.services.intent_state import (
     payment_method_owned,
 )
 from payments_platform.api.errors import InvalidRequest
-from wallets.errors import WalletMissing
-from wallets.models import Wallet
+from wallets.api import Wallet, WalletMissing
 
 logger = structlog.get_logger(__name__)
 

@@ -14,12 +14,10 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 
-from ledger.models import Account, JournalEntry
-from ledger.services import account_create, credit, debit, system_account
+from ledger.api import Account, JournalEntry, account_create, credit, debit, system_account
 from payments.models import PaymentIntent, Refund
 from payments_platform.api.errors import ParameterInvalid
-from wallets.models import BalanceTransaction
-from wallets.services import WalletLine, wallet_post_entry
+from wallets.api import BalanceTransaction, WalletLine, wallet_post_entry
 
 
 def platform_fee(amount: int) -> int:

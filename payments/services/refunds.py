@@ -5,9 +5,8 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from accounts.services import audit_log_record
-from fraud.models import ListEntry
-from fraud.services import assessment_label, blocklist_add
+from accounts.api import audit_log_record
+from fraud.api import ListEntry, assessment_label, blocklist_add
 from payments.connectors import connector_get
 from payments.connectors.base import ERROR, ConnectorResult, RefundRequest
 from payments.errors import AmountTooLarge, ChargeDisputed, PaymentIntentMissing, PaymentIntentUnexpectedState
@@ -17,7 +16,7 @@ from payments.services.connector_calls import REFUND, connector_idempotency_key
 from payments.services.postings import refund_fee_share, refund_post, refund_reversal_post
 from payments_platform.api.ids import new_public_id
 from payments_platform.observability import metrics
-from webhooks.services import event_record
+from webhooks.api import event_record
 
 logger = structlog.get_logger(__name__)
 

@@ -23,7 +23,7 @@ from payments.services.intents import payment_intent_cancel_by_system
 from payments.services.postings import review_release_post
 from payments.services.refunds import refund_create_held
 from payments_platform.api.errors import Conflict
-from webhooks.services import event_record
+from webhooks.api import event_record
 
 logger = structlog.get_logger(__name__)
 
@@ -38,7 +38,7 @@ def _intent_for_review(review) -> PaymentIntent:
     )
 
 
-def payment_review_approve(review) -> None:
+def payment_review_approve(*, review) -> None:
     """Review handler (approve): release a held payment's net amount to the wallet's available balance."""
     intent = _intent_for_review(review)
     if intent.status == Status.SUCCEEDED and intent.held_for_review:
@@ -50,7 +50,7 @@ def payment_review_approve(review) -> None:
     logger.info("payment_review_approved", payment_intent=intent.public_id, review=review.public_id)
 
 
-def payment_review_reject(review) -> None:
+def payment_review_reject(*, review) -> None:
     """Review handler (reject): refund a held payment (from the pending account) or void an uncaptured one."""
     intent = _intent_for_review(review)
     if intent.status == Status.PROCESSING:
@@ -66,6 +66,6 @@ def payment_review_reject(review) -> None:
     logger.info("payment_review_rejected", payment_intent=intent.public_id, review=review.public_id)
 
 
-def payment_review_event(review, event_type: str, data: dict) -> None:
+def payment_review_event(*, review, event_type: str, data: dict) -> None:
     """Record a payment review's `review.opened` / `review.closed` for the payment's owner."""
     event_record(user=review.user, event_type=event_type, data_object=data, request_id=review.acting_request_id)

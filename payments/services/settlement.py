@@ -22,7 +22,7 @@ from datetime import date
 
 from django.db import connection, transaction
 
-from ledger.services import Line, post_entry, system_account
+from ledger.api import Line, post_entry, system_account
 from payments.connectors import connector_get
 from payments.models import PaymentIntent, Refund, SettlementRecord
 from payments.services.postings import receivable_account

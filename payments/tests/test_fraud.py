@@ -8,8 +8,8 @@ from django.urls import reverse
 
 from accounts.tests.factories import UserFactory
 from fraud.models import AssessmentRecord, ListEntry, Review
+from fraud.pipeline.velocity import reset_clients, velocity_read
 from fraud.services import blocklist_add, review_close, rule_create
-from fraud.velocity import reset_clients, velocity_read
 from ledger.models import JournalEntry
 from ledger.services import system_account
 from payments.models import PaymentIntent, Refund, SimulatorOperation

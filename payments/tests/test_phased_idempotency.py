@@ -9,7 +9,7 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from conftest import bearer
-from payments.api.views import PaymentIntentViewSet, RefundViewSet
+from payments.rest.views import PaymentIntentViewSet, RefundViewSet
 from payments.models import PaymentAttempt, PaymentIntent, Refund, SimulatorOperation
 from payments.services import payment_intent_create, refund_create
 from payments.tests.connectors import WitnessSimulator, configure

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from accounts.models import ApiKey
 from accounts.tests.factories import api_key_for, key_client
-from fraud.velocity import velocity_read
+from fraud.pipeline.velocity import velocity_read
 from payments_platform.tests.support import client_for
 from wallets.tests.factories import WalletFactory
 

@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
-from ledger.models import Account
+from ledger.api import Account
 from payments_platform.admin import admin_link
 from payments_platform.money import format_amount, money_html
 

@@ -11,8 +11,8 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from rangefilter.filters import DateRangeFilter
 
-from fraud.models import Review
-from ledger.models import JournalEntry
+from fraud.api import Review
+from ledger.api import JournalEntry
 from payments_platform.admin import (
     CSVExportMixin,
     ReadOnlyAdmin,

@@ -1,6 +1,6 @@
 """`simulate_traffic --mode wallets`: the simulated traffic moves real money through wallets services.
 
-Registered from `WalletsConfig.ready()` with `fraud.simulation.register_runner` (fraud never
+Registered from `WalletsConfig.ready()` with `fraud.api.register_runner` (fraud never
 imports wallets). Each simulated attempt becomes:
 
 - `payment`: payments sit above wallets, so this runner cannot create payment intents. It runs
@@ -24,12 +24,17 @@ from __future__ import annotations
 
 import hashlib
 
-from accounts.models import User
-from fraud.errors import BlockedByFraudScreening
-from fraud.models import Review
-from fraud.services import assessment_label, assessment_record, review_close
-from fraud.simulation import SimulatedAttempt, assess_only_runner
-from ledger.services import debit, system_account
+from accounts.api import User
+from fraud.api import (
+    BlockedByFraudScreening,
+    Review,
+    SimulatedAttempt,
+    assess_only_runner,
+    assessment_label,
+    assessment_record,
+    review_close,
+)
+from ledger.api import debit, system_account
 from wallets.models import BalanceTransaction, Wallet
 from wallets.services import WalletLine, payout_create, transfer_create, wallet_create, wallet_post_entry
 

@@ -7,9 +7,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from fraud.services import Assessment, RiskContext, assessment_record, review_open
-from ledger.models import Account
-from ledger.services import credit, debit, post_entry, system_account
+from fraud.api import Assessment, RiskContext, assessment_record, review_open
+from ledger.api import Account, credit, debit, post_entry, system_account
 from payments_platform.api.ids import new_public_id
 from payments_platform.observability import metrics
 from wallets.errors import WalletMissing
@@ -21,11 +20,10 @@ from wallets.services.screening import (
     attempt_counted,
     attempt_screen,
     destination_fingerprint,
-    review_event_recorder,
     risk_context_build,
 )
 from wallets.services.statements import WalletLine, wallet_post_entry
-from webhooks.services import event_record
+from webhooks.api import event_record
 
 logger = structlog.get_logger(__name__)
 
@@ -144,7 +142,6 @@ def _payout_write(
                 object_id=payout_id,
                 assessment=assessment,
                 request_id=request_id,
-                on_event=review_event_recorder(users=[user], request_id=request_id),
             )
         entry, _ = wallet_post_entry(
             wallet_lines=[

@@ -1,17 +1,18 @@
 """What closing a fraud review of a transfer or payout does (registered with fraud in `WalletsConfig.ready`).
 
-The handlers keep the signatures `fraud.services.register_review_handler` calls them with.
+`fraud.api.register_review_handler` calls them with keyword arguments; the event handlers record
+each review event with the review's acting request id.
 """
 
 import structlog
 from django.utils import timezone
 
-from ledger.services import debit
+from ledger.api import debit
 from payments_platform.api.errors import Conflict
 from wallets.models import BalanceTransaction, Payout, Transfer
 from wallets.services.payouts import payout_mark_failed
-from wallets.services.screening import review_event_recorder
 from wallets.services.statements import WalletLine, wallet_post_entry
+from webhooks.api import event_record
 
 logger = structlog.get_logger(__name__)
 
@@ -68,23 +69,23 @@ def _transfer_move_held(*, review, to_recipient: bool) -> Transfer:
     return transfer
 
 
-def transfer_review_approve(review) -> None:
+def transfer_review_approve(*, review) -> None:
     """Review handler (approve): release the held amount to the recipient's available balance."""
     _transfer_move_held(review=review, to_recipient=True)
 
 
-def transfer_review_reject(review) -> None:
+def transfer_review_reject(*, review) -> None:
     """Review handler (reject): return the held amount to the sender's wallet; the transfer is `reversed`."""
     _transfer_move_held(review=review, to_recipient=False)
 
 
-def transfer_review_event(review, event_type: str, data: dict) -> None:
+def transfer_review_event(*, review, event_type: str, data: dict) -> None:
     """Record a transfer review's `review.opened` / `review.closed` for the sender and the recipient."""
     transfer = Transfer.objects.select_related("sender", "recipient").get(public_id=review.object_id)
     parties = [transfer.sender]
     if transfer.recipient_id != transfer.sender_id:
         parties.append(transfer.recipient)
-    review_event_recorder(users=parties, request_id="")(event_type, data)
+    _review_event_record(review=review, users=parties, event_type=event_type, data=data)
 
 
 FRAUD_REVIEW_REJECTED = "fraud_review_rejected"
@@ -99,7 +100,7 @@ def _payout_for_review(review) -> Payout:
     return payout
 
 
-def payout_review_approve(review) -> None:
+def payout_review_approve(*, review) -> None:
     """Review handler (approve): lift the hold; process_payouts settles the payout when it is due."""
     payout = _payout_for_review(review)
     payout.held_for_review = False
@@ -107,7 +108,7 @@ def payout_review_approve(review) -> None:
     logger.info("payout_review_approved", payout=payout.public_id, review=review.public_id)
 
 
-def payout_review_reject(review) -> None:
+def payout_review_reject(*, review) -> None:
     """Review handler (reject): fail the payout (`fraud_review_rejected`); the money goes back to
     the wallet (entry "payout_reversal", balance transaction "payout_reversal", `payout.failed`)."""
     payout = _payout_for_review(review)
@@ -122,6 +123,11 @@ def payout_review_reject(review) -> None:
     logger.info("payout_review_rejected", payout=payout.public_id, review=review.public_id)
 
 
-def payout_review_event(review, event_type: str, data: dict) -> None:
+def payout_review_event(*, review, event_type: str, data: dict) -> None:
     """Record a payout review's `review.opened` / `review.closed` for the payout's owner."""
-    review_event_recorder(users=[review.user], request_id="")(event_type, data)
+    _review_event_record(review=review, users=[review.user], event_type=event_type, data=data)
+
+
+def _review_event_record(*, review, users, event_type: str, data: dict) -> None:
+    for owner in users:
+        event_record(user=owner, event_type=event_type, data_object=data, request_id=review.acting_request_id)

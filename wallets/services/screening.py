@@ -9,9 +9,7 @@ from datetime import datetime
 import structlog
 from django.conf import settings
 
-from fraud.errors import BlockedByFraudScreening
-from fraud.services import Assessment, RiskContext, assess, velocity_record
-from webhooks.services import event_record
+from fraud.api import Assessment, BlockedByFraudScreening, RiskContext, assess, velocity_record
 
 logger = structlog.get_logger(__name__)
 
@@ -79,13 +77,3 @@ def attempt_counted(*, context: RiskContext) -> Iterator[None]:
         velocity_record(context=context, declined=True)
         raise
     velocity_record(context=context, declined=False)
-
-
-def review_event_recorder(*, users, request_id: str):
-    """An `on_event` for review_open that records the review event for each of `users`."""
-
-    def record(event_type: str, data: dict) -> None:
-        for owner in users:
-            event_record(user=owner, event_type=event_type, data_object=data, request_id=request_id)
-
-    return record

@@ -14,8 +14,7 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 
-from ledger.models import Account, JournalEntry
-from ledger.services import Line, LockedBalance, account_create, credit, debit, post_entry
+from ledger.api import Account, JournalEntry, Line, LockedBalance, account_create, credit, debit, post_entry
 from payments_platform.api.errors import ParameterInvalid
 from wallets.models import BalanceTransaction, Wallet
 

@@ -7,12 +7,9 @@ import structlog
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.services import audit_log_record
-from fraud.errors import BlockedByFraudScreening
-from fraud.services import assessment_record, review_open
-from ledger.errors import CurrencyMismatch, InsufficientFunds
-from ledger.models import Account
-from ledger.services import Line, credit
+from accounts.api import audit_log_record
+from fraud.api import BlockedByFraudScreening, assessment_record, review_open
+from ledger.api import Account, CurrencyMismatch, InsufficientFunds, Line, credit
 from payments_platform.api.errors import Conflict
 from payments_platform.api.ids import new_public_id
 from payments_platform.observability import metrics
@@ -20,9 +17,9 @@ from wallets.errors import TransferSameWallet, WalletMissing
 from wallets.models import BalanceTransaction, Transfer, Wallet
 from wallets.representations import transfer_representation
 from wallets.services.amounts import amount_validate
-from wallets.services.screening import attempt_counted, attempt_screen, review_event_recorder, risk_context_build
+from wallets.services.screening import attempt_counted, attempt_screen, risk_context_build
 from wallets.services.statements import WalletLine, wallet_post_entry
-from webhooks.services import event_record
+from webhooks.api import event_record
 
 logger = structlog.get_logger(__name__)
 
@@ -142,15 +139,6 @@ def transfer_create(
                         user=party, event_type="transfer.created", data_object=representation, request_id=request_id
                     )
                 assessment_record(context=context, assessment=assessment, object_type="transfer", object_id=transfer_id)
-                if held:
-                    review_open(
-                        user=user,
-                        object_type="transfer",
-                        object_id=transfer_id,
-                        assessment=assessment,
-                        request_id=request_id,
-                        on_event=review_event_recorder(users=parties, request_id=request_id),
-                    )
                 transfer.entry, _ = wallet_post_entry(
                     wallet_lines=wallet_lines,
                     lines=other_lines,
@@ -162,6 +150,14 @@ def transfer_create(
                     request_id=request_id,
                 )
                 transfer.save(force_insert=True)
+                if held:  # after the transfer row: the registered review recorder reads its parties
+                    review_open(
+                        user=user,
+                        object_type="transfer",
+                        object_id=transfer_id,
+                        assessment=assessment,
+                        request_id=request_id,
+                    )
                 metrics.transfer_counted(outcome=assessment.outcome_type)  # after the commit
         except InsufficientFunds:
             metrics.transfer_counted(outcome="insufficient_funds")

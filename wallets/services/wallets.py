@@ -4,10 +4,8 @@ import structlog
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
-from accounts.services import audit_log_record
-from ledger.currencies import is_supported_currency
-from ledger.models import Account
-from ledger.services import account_create, credit, debit, system_account
+from accounts.api import audit_log_record
+from ledger.api import Account, account_create, credit, debit, is_supported_currency, system_account
 from payments_platform.api.errors import ParameterInvalid
 from payments_platform.api.ids import new_public_id
 from wallets.errors import WalletExists

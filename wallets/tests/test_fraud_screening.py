@@ -7,8 +7,8 @@ from django.core.management import call_command
 
 from accounts.models import AuditLogEntry
 from fraud.models import AssessmentRecord, ListEntry, Review
+from fraud.pipeline.velocity import reset_clients
 from fraud.services import blocklist_add, review_close, rule_create
-from fraud.velocity import reset_clients
 from ledger.models import JournalEntry
 from wallets.models import BalanceTransaction, Payout, Transfer
 from wallets.tests.factories import WalletFactory, available_balance, pending_balance

@@ -5,7 +5,7 @@ from io import StringIO
 from django.core.management import call_command
 
 from fraud.models import AssessmentRecord, Review
-from fraud.simulation import RUNNERS
+from fraud.sandbox.traffic import RUNNERS
 from ledger.models import Account
 from wallets.models import Payout, Transfer
 from wallets.sandbox.traffic import wallets_runner

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ledger.errors import InsufficientFunds
+from ledger.api import InsufficientFunds
 from payments_platform.api.errors import ParameterInvalid
 from wallets.models import Wallet
 from wallets.services import wallet_adjust

@@ -7,7 +7,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from payments import notifications
-from payments.api.dispute_serializers import DisputeOutput, DisputeUpdateInput
+from payments.rest.dispute_serializers import DisputeOutput, DisputeUpdateInput
 from payments.selectors import dispute_get, dispute_list
 from payments.services import disputes as services
 from payments_platform.api.views import PlatformAPIView, PlatformViewSet

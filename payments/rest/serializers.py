@@ -25,7 +25,7 @@ from payments_platform.api.fields import (
     StrictIntegerField,
     UnixTimestampField,
 )
-from wallets.serializers import OutcomeOutput  # the contract's fraud outcome, one schema component
+from wallets.api import OutcomeOutput  # the contract's fraud outcome, one schema component
 
 PUBLIC_ID_MAX_LENGTH = 40
 

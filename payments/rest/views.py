@@ -4,9 +4,9 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from accounts.views import client_ip
+from accounts.api import client_ip
 from payments import selectors, services
-from payments.api.serializers import (
+from payments.rest.serializers import (
     PaymentIntentCancelInput,
     PaymentIntentCaptureInput,
     PaymentIntentConfirmInput,

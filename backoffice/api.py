@@ -1,0 +1,3 @@
+"""What other apps may import from backoffice: its public surface (docs/architecture.md)."""
+
+__all__ = []
