@@ -34,7 +34,8 @@ class Wallet(models.Model):
         "ledger.Account", on_delete=models.PROTECT, related_name="+", help_text="wallet:<id>:pending"
     )
     # The platform's receivable from the owner (an asset, never below zero): what a dispute took
-    # beyond the wallet's balance (`balance.owed`). Created at the wallet's first dispute; money that
+    # beyond the wallet's balance (`balance.owed`). Created with the wallet (null only for rows of
+    # migrations that have not run); money that
     # reaches the wallet repays it first (`wallets.services.wallet_post_entry`).
     owed_account = models.OneToOneField(
         "ledger.Account",
@@ -42,7 +43,7 @@ class Wallet(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
-        help_text="wallet:<id>:owed, created at the first dispute",
+        help_text="wallet:<id>:owed, created with the wallet",
     )
     created = models.DateTimeField(default=timezone.now, editable=False)
 

@@ -16,8 +16,9 @@ logger = structlog.get_logger(__name__)
 
 
 def wallet_create(*, user, currency: str) -> Wallet:
-    """Create the user's wallet in `currency` with its two non-overdraft ledger liability accounts
-    (`wallet:<id>:available`, `wallet:<id>:pending`), all or nothing.
+    """Create the user's wallet in `currency` with its non-overdraft ledger accounts, all or nothing:
+    the liabilities `wallet:<id>:available` and `wallet:<id>:pending`, and the asset
+    `wallet:<id>:owed` (what the owner owes after a dispute the wallet could not cover).
 
     Raises `ParameterInvalid` (param "currency") for an unsupported currency and `WalletExists`
     (409) when the user has one in that currency already; concurrent creates are settled by the
@@ -40,12 +41,23 @@ def wallet_create(*, user, currency: str) -> Wallet:
                 )
                 for part in ("available", "pending")
             }
+            # The owed account exists from the start: a money-in entry locks it by code, and a row
+            # created later (at a first dispute) could be missed by an entry whose lock statement
+            # began before it was committed, leaving money beside a debt.
+            accounts["owed"] = account_create(
+                code=f"wallet:{wallet_id}:owed",
+                name=f"Owed by the owner of wallet {wallet_id}",
+                type=Account.Type.ASSET,
+                currency=currency,
+                allow_negative=False,
+            )
             wallet = Wallet.objects.create(
                 public_id=wallet_id,
                 user=user,
                 currency=currency,
                 available_account=accounts["available"],
                 pending_account=accounts["pending"],
+                owed_account=accounts["owed"],
             )
     except IntegrityError:
         raise WalletExists(param="currency") from None
