@@ -37,7 +37,9 @@ class WalletFactory(factory.django.DjangoModelFactory):
         wallet = wallet_create(user=user, currency=currency)
         if balance:
             fund(wallet, balance)
-        return Wallet.objects.select_related("available_account", "pending_account", "owed_account", "user").get(pk=wallet.pk)
+        return Wallet.objects.select_related("available_account", "pending_account", "owed_account", "user").get(
+            pk=wallet.pk
+        )
 
 
 class TransferFactory(factory.django.DjangoModelFactory):
