@@ -5,8 +5,8 @@ here as API.md's Disputes section shows it, with the keys of `payments.represent
 suite's check of every recorded event against its schema tells whether the two agree.
 """
 
-from payments.rest.serializers import PaymentIntentOutput, RefundOutput
 from payments.representations import DISPUTE_FIELDS
+from payments.rest.serializers import PaymentIntentOutput, RefundOutput
 
 DISPUTE_STATUSES = [
     "warning_needs_response",

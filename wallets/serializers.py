@@ -10,6 +10,7 @@ from django.db.models import Sum
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from fraud.api import OutcomeType, RiskLevel
 from payments_platform.api.fields import (
     AmountField,
     ConstantField,
@@ -123,8 +124,8 @@ class AmountInput(AmountField):
 class OutcomeOutput(serializers.Serializer):
     """The contract's fraud `outcome` of a transfer or payout (stored on the object when it was assessed)."""
 
-    type = serializers.ChoiceField(choices=["authorized", "manual_review", "blocked"])
-    risk_level = serializers.ChoiceField(choices=["normal", "elevated", "highest"])
+    type = serializers.ChoiceField(choices=[outcome.value for outcome in OutcomeType])
+    risk_level = serializers.ChoiceField(choices=[level.value for level in RiskLevel])
     risk_score = serializers.IntegerField(min_value=0, max_value=99)
     rules = serializers.ListField(child=serializers.CharField(), help_text="Names of the matched rules.")
     reason = serializers.CharField(allow_null=True)

@@ -9,8 +9,8 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from conftest import bearer
-from payments.rest.views import PaymentIntentViewSet, RefundViewSet
 from payments.models import PaymentAttempt, PaymentIntent, Refund, SimulatorOperation
+from payments.rest.views import PaymentIntentViewSet, RefundViewSet
 from payments.services import payment_intent_create, refund_create
 from payments.tests.connectors import WitnessSimulator, configure
 from payments.tests.factories import CARDS, payment_method
