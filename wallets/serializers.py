@@ -110,14 +110,6 @@ class BalanceTransactionOutput(serializers.ModelSerializer):
         fields = ["id", "object", "amount", "currency", "type", "description", "source", "balance_after", "created"]
 
 
-class AmountInput(AmountField):
-    """The contract's amount, documented as `AmountField` is, and handed to the service as it came:
-    the service boundary (`wallets.services.amounts.amount_validate`) is where it is checked."""
-
-    def to_internal_value(self, data):
-        return data
-
-
 # --- Fraud outcome ------------------------------------------------------------------
 
 
@@ -139,7 +131,7 @@ class TransferCreateInput(serializers.Serializer):
     destination_wallet = StrictCharField(
         max_length=PUBLIC_ID_MAX_LENGTH, help_text="Any wallet in the same currency (wal_…)."
     )
-    amount = AmountInput()
+    amount = AmountField()
     description = StrictCharField(max_length=500, required=False, allow_blank=True, default="")
     metadata = MetadataField()
 
@@ -198,7 +190,7 @@ class PayoutDestinationInput(serializers.Serializer):
 
 class PayoutCreateInput(serializers.Serializer):
     wallet = StrictCharField(max_length=PUBLIC_ID_MAX_LENGTH, help_text="One of your wallets (wal_…).")
-    amount = AmountInput()
+    amount = AmountField()
     destination = PayoutDestinationInput()
     description = StrictCharField(max_length=500, required=False, allow_blank=True, default="")
     metadata = MetadataField()
