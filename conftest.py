@@ -5,13 +5,9 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from accounts.tests.factories import UserFactory
-from payments_platform.tests.support import bearer, client_for, run_in_threads
+from payments_platform.tests.support import client_for
 
 pytest_plugins = ["webhooks.tests.ssrf_fixtures"]
-
-# Helpers live in payments_platform.tests.support; these names stay importable from here for the
-# tests that still write `from conftest import ...`.
-__all__ = ["bearer", "client_for", "run_in_threads"]
 
 
 @pytest.fixture(autouse=True)

@@ -127,13 +127,14 @@ def _in_process_rate(seeded, threads: int, seconds: float, work) -> float:
 
 
 def _post_entry_work(rng, seeded) -> None:
+    from ledger.models import JournalEntry
     from ledger.services import credit, debit, post_entry
 
     (source, _), (destination, _) = rng.sample(seeded, 2)
     amount = rng.randint(1, 100)
     post_entry(
         lines=[debit(source.available_account_id, amount), credit(destination.available_account_id, amount)],
-        kind="transfer",
+        kind=JournalEntry.Kind.TRANSFER,
         description="benchmark",
     )
 

@@ -88,6 +88,7 @@ def _seed_accounts(run: str) -> list[int]:
 def _post_entry_worker(ids, pick, stop, counter):
     from django.db import connection
 
+    from ledger.models import JournalEntry
     from ledger.services import credit, debit, post_entry
 
     rng = random.Random()
@@ -95,7 +96,9 @@ def _post_entry_worker(ids, pick, stop, counter):
     try:
         while not stop.is_set():
             source, target = pick(rng, ids)
-            post_entry(lines=[debit(source, 1), credit(target, 1)], kind="transfer", description="bench")
+            post_entry(
+                lines=[debit(source, 1), credit(target, 1)], kind=JournalEntry.Kind.TRANSFER, description="bench"
+            )
             done += 1
     finally:
         connection.close()

@@ -5,7 +5,9 @@ from fraud.models import ListEntry, Review
 from fraud.sandbox.traffic import SimulatedAttempt, assess_only_runner, register_runner
 from fraud.services import (
     Assessment,
+    OutcomeType,
     RiskContext,
+    RiskLevel,
     assess,
     assessment_label,
     assessment_record,
@@ -21,8 +23,10 @@ __all__ = [
     "BlockedByFraudScreening",
     "CardBlockedAsFraudulent",
     "ListEntry",
+    "OutcomeType",
     "Review",
     "RiskContext",
+    "RiskLevel",
     "SimulatedAttempt",
     "assess",
     "assess_only_runner",

@@ -5,11 +5,13 @@ class PaymentsConfig(AppConfig):
     name = "payments"
 
     def ready(self) -> None:
-        """Tell fraud what closing a payment's review does, and plug the payments traffic runner into
-        `simulate_traffic` (fraud never imports payments: payments registers itself)."""
+        """Tell fraud what closing a payment's review does, and, with SANDBOX_ENABLED, plug the
+        payments traffic runner into `simulate_traffic` (fraud never imports payments: payments
+        registers itself)."""
+        from django.conf import settings
+
         from fraud.api import register_review_handler, register_runner
         from payments import metrics
-        from payments.sandbox import traffic
         from payments.services import reviews
 
         register_review_handler(
@@ -18,7 +20,10 @@ class PaymentsConfig(AppConfig):
             on_reject=reviews.payment_review_reject,
             on_event=reviews.payment_review_event,
         )
-        register_runner("payments", traffic.payments_runner)
+        if settings.SANDBOX_ENABLED:
+            from payments.sandbox import traffic
+
+            register_runner("payments", traffic.payments_runner)
 
         # reconcile_ledger also checks dispute debts (balance.owed against its receivable account).
         from ledger.api import register_check

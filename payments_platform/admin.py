@@ -5,6 +5,7 @@ import csv
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
+from operator import attrgetter
 
 from django.apps import apps
 from django.contrib import admin
@@ -14,12 +15,12 @@ from django.http import Http404, HttpRequest, HttpResponseRedirect, StreamingHtt
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from rest_framework.throttling import BaseThrottle
 
 from payments_platform.api.ids import PublicIdField
 from payments_platform.models import JobRun
-from payments_platform.money import money_html
+from payments_platform.money import format_amount, money_html
 
 
 class _NoWrites:
@@ -87,6 +88,33 @@ def changelist_link(model, text: str, **filters):
         return text
     query = "&".join(f"{key}={value}" for key, value in filters.items())
     return format_html('<a href="{}?{}">{}</a>', url, query, text)
+
+
+def linked_rows(rows: Iterable, *, label: str):
+    """Links to each of `rows`, each followed by its `label` attribute in brackets
+    (`je_… (transfer), je_… (reversal)`); "-" when there is none."""
+    return format_html_join(", ", "{} ({})", ((admin_link(row), getattr(row, label)) for row in rows)) or "-"
+
+
+# --- Money columns ----------------------------------------------------------------------------
+
+
+def money_column(field: str, description: str):
+    """A display column: the row's `field` (minor units) formatted in the row's currency."""
+
+    @admin.display(description=description, ordering=field)
+    def show(self, obj):
+        return money_html(getattr(obj, field), obj.currency)
+
+    return show
+
+
+def csv_amount_columns(field: str = "amount"):
+    """The two CSV columns of a money field: `<field>_minor` (minor units) and `<field>` (formatted)."""
+    return [
+        (f"{field}_minor", attrgetter(field)),
+        (field, lambda row: format_amount(getattr(row, field), row.currency)),
+    ]
 
 
 @staff_member_required

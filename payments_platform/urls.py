@@ -1,5 +1,6 @@
 """The URL map: health probes, the versioned API, the OpenAPI schema and the admin."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.renderers import (
@@ -40,10 +41,11 @@ urlpatterns = [
     *admin_go_urls,  # issue 15: /admin/go/<public id> -> that object's admin page (one link helper)
     path("admin/otp/", include(admin_otp_urls())),  # the admin's second factor: enrol and verify
     path("admin/", admin.site.urls),
-    # The simulator connector's hosted 3-D Secure page (HTML, outside the API): payments/sandbox/three_d_secure_page.py
-    path("simulator/3ds/", include("payments.sandbox.three_d_secure_page")),
     re_path(r"^v1(?:/.*)?$", unknown_route),
 ]
+if settings.SANDBOX_ENABLED:
+    # The simulator connector's hosted 3-D Secure page (HTML, outside the API): payments/sandbox/three_d_secure_page.py
+    urlpatterns.append(path("simulator/3ds/", include("payments.sandbox.three_d_secure_page")))
 
 handler404 = "payments_platform.errors.handler404"
 handler500 = "payments_platform.errors.handler500"

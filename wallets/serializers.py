@@ -10,6 +10,7 @@ from django.db.models import Sum
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from fraud.api import OutcomeType, RiskLevel
 from payments_platform.api.fields import (
     AmountField,
     ConstantField,
@@ -109,22 +110,14 @@ class BalanceTransactionOutput(serializers.ModelSerializer):
         fields = ["id", "object", "amount", "currency", "type", "description", "source", "balance_after", "created"]
 
 
-class AmountInput(AmountField):
-    """The contract's amount, documented as `AmountField` is, and handed to the service as it came:
-    the service boundary (`wallets.services.amounts.amount_validate`) is where it is checked."""
-
-    def to_internal_value(self, data):
-        return data
-
-
 # --- Fraud outcome ------------------------------------------------------------------
 
 
 class OutcomeOutput(serializers.Serializer):
     """The contract's fraud `outcome` of a transfer or payout (stored on the object when it was assessed)."""
 
-    type = serializers.ChoiceField(choices=["authorized", "manual_review", "blocked"])
-    risk_level = serializers.ChoiceField(choices=["normal", "elevated", "highest"])
+    type = serializers.ChoiceField(choices=[outcome.value for outcome in OutcomeType])
+    risk_level = serializers.ChoiceField(choices=[level.value for level in RiskLevel])
     risk_score = serializers.IntegerField(min_value=0, max_value=99)
     rules = serializers.ListField(child=serializers.CharField(), help_text="Names of the matched rules.")
     reason = serializers.CharField(allow_null=True)
@@ -138,7 +131,7 @@ class TransferCreateInput(serializers.Serializer):
     destination_wallet = StrictCharField(
         max_length=PUBLIC_ID_MAX_LENGTH, help_text="Any wallet in the same currency (wal_…)."
     )
-    amount = AmountInput()
+    amount = AmountField()
     description = StrictCharField(max_length=500, required=False, allow_blank=True, default="")
     metadata = MetadataField()
 
@@ -197,7 +190,7 @@ class PayoutDestinationInput(serializers.Serializer):
 
 class PayoutCreateInput(serializers.Serializer):
     wallet = StrictCharField(max_length=PUBLIC_ID_MAX_LENGTH, help_text="One of your wallets (wal_…).")
-    amount = AmountInput()
+    amount = AmountField()
     destination = PayoutDestinationInput()
     description = StrictCharField(max_length=500, required=False, allow_blank=True, default="")
     metadata = MetadataField()

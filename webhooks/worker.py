@@ -202,7 +202,7 @@ def delivery_attempts_next(*, sender: Sender, limit: int = DELIVERY_BATCH_SIZE) 
             if endpoint.status != WebhookEndpoint.Status.ENABLED:
                 delivery.status = WebhookDelivery.Status.CANCELED
                 delivery.next_attempt_at = None
-                metrics.webhook_delivery_counted(result="canceled")
+                metrics.webhook_delivery_counted(result=_DELIVERY_RESULTS[delivery.status])
                 continue
             if endpoint.pk not in signing_secrets:
                 signing_secrets[endpoint.pk] = endpoint_signing_secrets(endpoint)

@@ -11,8 +11,8 @@ from accounts import services, user_cache
 from accounts.models import AuditLogEntry, User
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from accounts.tests.second_factor import force_login_verified
-from conftest import run_in_threads
 from payments_platform.api.errors import ParameterInvalid
+from payments_platform.tests.support import run_in_threads
 
 pytestmark = pytest.mark.django_db
 

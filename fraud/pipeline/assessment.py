@@ -17,7 +17,7 @@ from fraud import conf
 from fraud.models import Rule
 from fraud.pipeline import geo
 from fraud.pipeline.cache import SettingTTLCache
-from fraud.pipeline.context import OPERATIONS, Assessment, RiskContext
+from fraud.pipeline.context import OPERATIONS, Assessment, OutcomeType, RiskContext, RiskLevel
 from fraud.pipeline.errors import SignalUnavailable
 from fraud.pipeline.lists import ListLookup
 from fraud.pipeline.rules import ParsedRule, RuleSyntaxError, matches, parse_rule
@@ -28,10 +28,10 @@ logger = structlog.get_logger(__name__)
 
 def risk_level_for(score: int) -> str:
     if score >= conf.highest_risk_score():
-        return "highest"
+        return RiskLevel.HIGHEST
     if score >= conf.elevated_risk_score():
-        return "elevated"
-    return "normal"
+        return RiskLevel.ELEVATED
+    return RiskLevel.NORMAL
 
 
 def usd_cents(amount: int, currency: str) -> float | None:
@@ -129,7 +129,7 @@ def rules_cache_clear() -> None:
 def _decide(signals: dict) -> tuple[str, list[str], str | None]:
     """Rules in the order allow, block, review (then position, id); the first match decides."""
     lookup = ListLookup(signals)
-    outcome = {"allow": "authorized", "block": "blocked", "review": "manual_review"}
+    outcome = {"allow": OutcomeType.AUTHORIZED, "block": OutcomeType.BLOCKED, "review": OutcomeType.MANUAL_REVIEW}
     for name, expression, reason in rules_enabled():
         try:
             parsed = _parsed(expression)
@@ -139,7 +139,7 @@ def _decide(signals: dict) -> tuple[str, list[str], str | None]:
         if matches(parsed, signals, lookup):
             default_reason = None if parsed.action == "allow" else "rule"
             return outcome[parsed.action], [name], reason or default_reason
-    return "authorized", [], None
+    return OutcomeType.AUTHORIZED, [], None
 
 
 def assess(*, context: RiskContext) -> Assessment:

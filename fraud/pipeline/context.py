@@ -5,10 +5,27 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from django.utils import timezone
 
 OPERATIONS = ("payment", "transfer", "payout")
+
+
+class OutcomeType(StrEnum):
+    """The contract's `outcome.type`: what screening decided."""
+
+    AUTHORIZED = "authorized"
+    MANUAL_REVIEW = "manual_review"
+    BLOCKED = "blocked"
+
+
+class RiskLevel(StrEnum):
+    """The contract's `outcome.risk_level`."""
+
+    NORMAL = "normal"
+    ELEVATED = "elevated"
+    HIGHEST = "highest"
 
 
 @dataclass(frozen=True)
@@ -39,8 +56,8 @@ class RiskContext:
 
 @dataclass(frozen=True)
 class Assessment:
-    outcome_type: str  # "authorized" | "manual_review" | "blocked"
-    risk_level: str  # "normal" | "elevated" | "highest"
+    outcome_type: str  # an OutcomeType
+    risk_level: str  # a RiskLevel
     risk_score: int  # 0..99
     rules: list[str]  # names of the matched rules
     reason: str | None
@@ -58,8 +75,8 @@ class Assessment:
 
     @property
     def blocked(self) -> bool:
-        return self.outcome_type == "blocked"
+        return self.outcome_type == OutcomeType.BLOCKED
 
     @property
     def needs_review(self) -> bool:
-        return self.outcome_type == "manual_review"
+        return self.outcome_type == OutcomeType.MANUAL_REVIEW

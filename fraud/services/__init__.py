@@ -20,7 +20,7 @@ a model activation) writes the audit log in its transaction.
 """
 
 from fraud.pipeline.assessment import assess
-from fraud.pipeline.context import Assessment, RiskContext
+from fraud.pipeline.context import Assessment, OutcomeType, RiskContext, RiskLevel
 from fraud.services.lists import allowlist_add, blocklist_add, list_entry_add, list_entry_remove, list_entry_update
 from fraud.services.records import assessment_label, assessment_record, velocity_record
 from fraud.services.reviews import register_review_handler, review_close, review_open
@@ -29,7 +29,9 @@ from fraud.services.rules import rule_create, rule_delete, rule_update
 
 __all__ = [
     "Assessment",
+    "OutcomeType",
     "RiskContext",
+    "RiskLevel",
     "allowlist_add",
     "assess",
     "assessment_label",

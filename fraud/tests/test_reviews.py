@@ -4,12 +4,12 @@ import pytest
 from django.db import transaction
 
 from accounts.models import AuditLogEntry
-from conftest import run_in_threads
 from fraud.errors import ReviewAlreadyClosed, ReviewHandlerMissing
 from fraud.models import AssessmentRecord, ListEntry, Review
 from fraud.services import assess, assessment_record, register_review_handler, review_close, review_open
 from fraud.services.reviews import REVIEW_HANDLERS
 from payments_platform.api.errors import Conflict
+from payments_platform.tests.support import run_in_threads
 
 
 @pytest.fixture

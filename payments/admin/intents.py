@@ -21,19 +21,14 @@ from payments_platform.admin import (
     ReadOnlyInline,
     admin_link,
     confirmation,
+    csv_amount_columns,
+    linked_rows,
+    money_column,
     operator_request,
     refusal,
 )
 from payments_platform.api.errors import APIError
 from payments_platform.money import format_amount, money_html
-
-
-def _money(field: str, description: str):
-    @admin.display(description=description, ordering=field)
-    def show(self, obj):
-        return money_html(getattr(obj, field), obj.currency)
-
-    return show
 
 
 @admin.register(PaymentMethod)
@@ -64,8 +59,7 @@ INTENT_CSV = [
     ("payment_intent", lambda i: i.public_id),
     ("user", lambda i: i.user.email),
     ("currency", lambda i: i.currency),
-    ("amount_minor", lambda i: i.amount),
-    ("amount", lambda i: format_amount(i.amount, i.currency)),
+    *csv_amount_columns("amount"),
     ("amount_received_minor", lambda i: i.amount_received),
     ("amount_refunded_minor", lambda i: i.amount_refunded),
     ("fee_minor", lambda i: i.fee),
@@ -113,10 +107,10 @@ class PaymentIntentAdmin(CSVExportMixin, ReadOnlyAdmin):
     ]
     readonly_fields = fields
 
-    amount_display = _money("amount", "amount")
-    received = _money("amount_received", "received")
-    refunded = _money("amount_refunded", "refunded")
-    fee_display = _money("fee", "platform fee")
+    amount_display = money_column("amount", "amount")
+    received = money_column("amount_received", "received")
+    refunded = money_column("amount_refunded", "refunded")
+    fee_display = money_column("fee", "platform fee")
 
     @admin.display(description="user")
     def user_link(self, intent: PaymentIntent):
@@ -133,8 +127,9 @@ class PaymentIntentAdmin(CSVExportMixin, ReadOnlyAdmin):
 
     @admin.display(description="fraud review")
     def review_links(self, intent: PaymentIntent):
-        reviews = Review.objects.filter(object_type="payment_intent", object_id=intent.public_id)
-        return format_html_join(", ", "{} ({})", ((admin_link(r), r.status) for r in reviews)) or "-"
+        return linked_rows(
+            Review.objects.filter(object_type="payment_intent", object_id=intent.public_id), label="status"
+        )
 
     @admin.display(description="refunds")
     def refund_links(self, intent: PaymentIntent):
@@ -148,8 +143,7 @@ class PaymentIntentAdmin(CSVExportMixin, ReadOnlyAdmin):
 
     @admin.display(description="journal entries")
     def entries(self, intent: PaymentIntent):
-        rows = JournalEntry.objects.filter(reference=intent.public_id).order_by("pk")
-        return format_html_join(", ", "{} ({})", ((admin_link(e), e.kind) for e in rows)) or "-"
+        return linked_rows(JournalEntry.objects.filter(reference=intent.public_id).order_by("pk"), label="kind")
 
     # --- an operator's refund: a page that shows what will move, then refund_by_operator --------
 
@@ -250,8 +244,7 @@ REFUND_CSV = [
     ("refund", lambda r: r.public_id),
     ("payment_intent", lambda r: r.intent.public_id),
     ("currency", lambda r: r.currency),
-    ("amount_minor", lambda r: r.amount),
-    ("amount", lambda r: format_amount(r.amount, r.currency)),
+    *csv_amount_columns("amount"),
     ("reason", lambda r: r.reason or ""),
     ("status", lambda r: r.status),
     ("connector", lambda r: r.connector),
@@ -294,7 +287,7 @@ class RefundAdmin(CSVExportMixin, ReadOnlyAdmin):
     ]
     readonly_fields = fields
 
-    amount_display = _money("amount", "amount")
+    amount_display = money_column("amount", "amount")
 
     @admin.display(description="payment intent", ordering="intent__public_id")
     def intent_link(self, refund: Refund):
@@ -331,6 +324,6 @@ class SettlementRecordAdmin(ReadOnlyAdmin):
     search_fields = ["reference"]
     list_select_related = ["entry"]
 
-    gross_display = _money("gross", "gross")
-    fee_display = _money("fee", "fee")
-    net_display = _money("net", "net")
+    gross_display = money_column("gross", "gross")
+    fee_display = money_column("fee", "fee")
+    net_display = money_column("net", "net")

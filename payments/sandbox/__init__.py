@@ -7,5 +7,6 @@
 - `traffic`: the payments runner of `simulate_traffic`
 
 Production code never imports this package: a deployment with a real connector configures its
-class in PAYMENT_CONNECTORS and leaves the `/simulator/3ds/` route and the runner out.
+class in PAYMENT_CONNECTORS and sets SANDBOX_ENABLED=false, which leaves the `/simulator/3ds/`
+route and the runner out.
 """

@@ -26,7 +26,7 @@ import hashlib
 from datetime import date
 
 from accounts.api import User
-from fraud.api import Review, SimulatedAttempt, assessment_label, review_close
+from fraud.api import OutcomeType, Review, SimulatedAttempt, assessment_label, review_close
 from payments.cards import card_fingerprint, luhn_valid
 from payments.models import PaymentIntent, PaymentMethod, SimulatorVaultCard
 from payments.services import payment_intent_confirm, payment_intent_create, payment_method_create
@@ -93,7 +93,7 @@ def payments_runner(attempt: SimulatedAttempt, index: int) -> str:
     assessment_label(
         object_type="payment_intent", object_id=intent.public_id, fraudulent=attempt.fraudulent, source="simulated"
     )
-    outcome = (intent.outcome or {}).get("type", "authorized")
-    if outcome == "manual_review":
+    outcome = (intent.outcome or {}).get("type", OutcomeType.AUTHORIZED)
+    if outcome == OutcomeType.MANUAL_REVIEW:
         _close_review(intent.public_id, attempt.fraudulent)
     return outcome

@@ -8,7 +8,7 @@ import structlog
 from django.db import transaction
 from django.utils import timezone
 
-from fraud.api import Assessment, review_open
+from fraud.api import Assessment, OutcomeType, RiskLevel, review_open
 from payments import routing
 from payments.connectors.base import PROCESSING_ERROR, ConnectorResult
 from payments.models import PaymentAttempt, PaymentIntent
@@ -106,7 +106,7 @@ def _authorized(
 ) -> None:
     intent.connector = attempt.connector
     intent.connector_reference = result.reference
-    if (intent.outcome or {}).get("type") == "manual_review":
+    if (intent.outcome or {}).get("type") == OutcomeType.MANUAL_REVIEW:
         _review_open(intent, assessment=assessment, request_id=request_id)
     if getattr(result, "captured", False):
         intent_capture_apply(intent, amount=intent.amount, request_id=request_id)
@@ -144,7 +144,7 @@ def _review_open(intent: PaymentIntent, *, assessment: Assessment | None, reques
         fingerprint = intent.payment_method.fingerprint if intent.payment_method else None
         assessment = Assessment(
             outcome_type=outcome["type"],
-            risk_level=outcome.get("risk_level") or "elevated",
+            risk_level=outcome.get("risk_level") or RiskLevel.ELEVATED,
             risk_score=outcome.get("risk_score") or 0,
             rules=list(outcome.get("rules") or []),
             reason=outcome.get("reason"),

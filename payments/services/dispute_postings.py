@@ -58,7 +58,7 @@ def withdrawal_post(*, dispute: Dispute, intent: PaymentIntent, request_id: str 
     entry, balance_transactions = wallet_post_entry(
         wallet_lines=wallet_lines,
         lines=lines,
-        kind="dispute_withdrawal",
+        kind=JournalEntry.Kind.DISPUTE_WITHDRAWAL,
         description=f"Dispute {dispute.public_id} of {intent.public_id}",
         reference=dispute.public_id,
         metadata={
@@ -94,7 +94,7 @@ def reinstatement_post(*, dispute: Dispute, intent: PaymentIntent, request_id: s
     entry, balance_transactions = wallet_post_entry(
         wallet_lines=wallet_lines,
         lines=lines,
-        kind="dispute_reinstatement",
+        kind=JournalEntry.Kind.DISPUTE_REINSTATEMENT,
         description=f"Dispute {dispute.public_id} won",
         reference=dispute.public_id,
         metadata={"dispute": dispute.public_id, "payment_intent": intent.public_id, "fee": str(dispute.fee)},

@@ -39,6 +39,7 @@ from payments.services.intent_state import (
     intent_save,
     payment_method_owned,
 )
+from payments_platform.api.amounts import amount_validate
 from payments_platform.api.errors import InvalidRequest
 from wallets.api import Wallet, WalletMissing
 
@@ -75,11 +76,13 @@ def payment_intent_create(
     confirmed if the crash came before any attempt or fraud outcome was stored, else returned as
     it is (a stored decline raises its 402 again); never a second intent, never a second charge.
 
-    Raises before writing: 404 for a wallet or payment method that is not the user's, 400
-    `currency_mismatch` (param wallet) when the wallet holds another currency, 400 parameter_missing
-    (payment_method) for `confirm` without one. A decline on confirm raises `CardDeclined` (402)
-    after the intent and its failure are committed.
+    Raises before writing: 400 parameter_invalid (param amount) unless `amount` is an integer from 1
+    to MAX_AMOUNT (`amount_validate`, the only check of it), 404 for a wallet or payment method that
+    is not the user's, 400 `currency_mismatch` (param wallet) when the wallet holds another
+    currency, 400 parameter_missing (payment_method) for `confirm` without one. A decline on
+    confirm raises `CardDeclined` (402) after the intent and its failure are committed.
     """
+    amount_validate(amount=amount)
     owned_wallet = Wallet.objects.filter(user=user, public_id=wallet).first()
     if owned_wallet is None:
         raise WalletMissing(f"No such wallet: {wallet!r}.", param="wallet")
@@ -146,10 +149,13 @@ def payment_intent_capture(
     entry is posted and the intent is `succeeded` with amount_received = the captured amount (the
     remainder is released), with `payment_intent.succeeded`.
 
-    Raises: 400 `payment_intent_unexpected_state` unless requires_capture (so of two concurrent
-    captures one wins); 400 `amount_too_large` (param amount_to_capture) beyond amount_capturable;
+    Raises: 400 parameter_invalid (param amount_to_capture) unless it is omitted or an integer from 1
+    to MAX_AMOUNT (`amount_validate`); 400 `payment_intent_unexpected_state` unless requires_capture
+    (so of two concurrent captures one wins); 400 `amount_too_large` (param amount_to_capture) beyond amount_capturable;
     502 `connector_error` when the connector refuses (the intent is back at requires_capture).
     """
+    if amount_to_capture is not None:
+        amount_validate(amount=amount_to_capture, param="amount_to_capture")
     intent_pk = intent_owned_pk(user=user, public_id=public_id)
     with transaction.atomic():
         intent = intent_locked(pk=intent_pk)

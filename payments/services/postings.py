@@ -109,7 +109,7 @@ def capture_post(
         entry, _ = wallet_post_entry(
             wallet_lines=[],
             lines=lines,
-            kind="payment_capture",
+            kind=JournalEntry.Kind.PAYMENT_CAPTURE,
             description=f"Capture of {intent.public_id} (held for fraud review)",
             reference=intent.public_id,
             metadata={
@@ -129,7 +129,7 @@ def capture_post(
     entry, _ = wallet_post_entry(
         wallet_lines=wallet_lines,
         lines=lines,
-        kind="payment_capture",
+        kind=JournalEntry.Kind.PAYMENT_CAPTURE,
         description=f"Capture of {intent.public_id}",
         reference=intent.public_id,
         metadata={"payment_intent": intent.public_id, "connector": intent.connector, "fee": str(fee)},
@@ -150,7 +150,7 @@ def review_release_post(*, intent: PaymentIntent, review_id: str, actor=None, re
             intent=intent, amount=intent.amount_received, fee=intent.fee, note=" (released after review)"
         ),
         lines=lines,
-        kind="review_release",
+        kind=JournalEntry.Kind.REVIEW_RELEASE,
         description=f"Payment {intent.public_id} released (review {review_id})",
         reference=intent.public_id,
         metadata={"payment_intent": intent.public_id, "review": review_id},
@@ -261,7 +261,7 @@ def _refund_entry(
     entry, _ = wallet_post_entry(
         wallet_lines=wallet_lines,
         lines=lines,
-        kind="refund_reversal" if reversal else "refund",
+        kind=JournalEntry.Kind.REFUND_REVERSAL if reversal else JournalEntry.Kind.REFUND,
         description=description,
         reference=refund.public_id,
         metadata=metadata,

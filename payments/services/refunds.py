@@ -14,6 +14,7 @@ from payments.models import Dispute, PaymentIntent, Refund
 from payments.representations import refund_representation
 from payments.services.connector_calls import REFUND, connector_idempotency_key
 from payments.services.postings import refund_fee_share, refund_post, refund_reversal_post
+from payments_platform.api.amounts import amount_validate
 from payments_platform.api.ids import new_public_id
 from payments_platform.observability import metrics
 from webhooks.api import event_record
@@ -35,7 +36,9 @@ def refund_create(
 ) -> Refund:
     """Refund all or part of a succeeded intent, from the wallet it credited.
 
-    In one transaction, under the intent's row lock (so concurrent refunds never exceed the
+    `amount`, when given, is first checked to be an integer from 1 to MAX_AMOUNT (400
+    parameter_invalid, param amount: `amount_validate`, the only check of its form). Then, in one
+    transaction, under the intent's row lock (so concurrent refunds never exceed the
     captured amount): checks the status (400 `payment_intent_unexpected_state` unless succeeded,
     and while the payment is held for a fraud review: closing the review refunds or releases it)
     and the remaining amount (400 `amount_too_large`, param amount); posts the refund entry (debit
@@ -58,6 +61,8 @@ def refund_create(
     takes over the key of a crashed request finds the refund that request created and sends it
     to the connector again with the same key, never making a second one.
     """
+    if amount is not None:
+        amount_validate(amount=amount)
     if idempotency_claim is not None:
         existing = Refund.objects.filter(user=user, idempotency_claim=idempotency_claim).first()
         if existing is not None:
@@ -78,6 +83,7 @@ def refund_by_operator(
     does (entry with the operator as `created_by` and their request id, statement line `refund`,
     `refund.created`, the connector asked after commit) plus the audit record `payments.refund.issued`
     (with `ip`), in one transaction. Raises what `refund_create` raises, with nothing written."""
+    amount_validate(amount=amount)
     with transaction.atomic():
         refund = _refund(intent_pk=intent.pk, amount=amount, reason=reason, request_id=request_id, actor=actor)
         audit_log_record(

@@ -22,7 +22,7 @@ from datetime import date
 
 from django.db import connection, transaction
 
-from ledger.api import Line, post_entry, system_account
+from ledger.api import JournalEntry, Line, post_entry, system_account
 from payments.connectors import connector_get
 from payments.models import PaymentIntent, Refund, SettlementRecord
 from payments.services.postings import receivable_account
@@ -207,7 +207,7 @@ def _post_batch(matched: list[tuple[str, SettlementRow]]) -> tuple[int, int, lis
                 continue
             entry = post_entry(
                 lines=lines,
-                kind="settlement",
+                kind=JournalEntry.Kind.SETTLEMENT,
                 description=f"Settlement from {name}: {len(group)} rows ({currency.upper()})",
                 metadata={"connector": name, "rows": str(len(group))},
             )

@@ -6,10 +6,10 @@ taken by the services are what keeps the totals right.
 
 import pytest
 
-from conftest import client_for, run_in_threads
 from ledger.services import system_account
 from payments.models import PaymentIntent, Refund
 from payments.tests.support import create_intent
+from payments_platform.tests.support import client_for, run_in_threads
 from wallets.tests.factories import available_balance, fund
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -9,10 +9,10 @@ from django.core.management import call_command
 from rest_framework.test import APIClient
 
 from accounts.models import AuditLogEntry
-from conftest import client_for, run_in_threads
 from ledger.models import Account, JournalEntry
 from payments.models import ConnectorNotification, Dispute, SimulatorNotification
 from payments.tests.disputes_support import deliver, notification_for, open_dispute, paid_intent
+from payments_platform.tests.support import client_for, run_in_threads
 from wallets.services import transfer_create
 from wallets.tests.factories import WalletFactory, available_balance, fund
 

@@ -130,7 +130,7 @@ def test_nothing_is_sent_before_it_is_due(auth_client, user, wallet):
 
 @pytest.mark.django_db(transaction=True)
 def test_the_dispatcher_sends_a_due_dispute_over_http_and_the_dispute_opens(platform_server, user, wallet):  # noqa: F811
-    from conftest import client_for
+    from payments_platform.tests.support import client_for
 
     intent = paid_intent(client_for(user), user, wallet)
     counts = processor_notifications_send(now=timezone.now() + LATER)
@@ -144,7 +144,7 @@ def test_the_dispatcher_sends_a_due_dispute_over_http_and_the_dispute_opens(plat
 
 @pytest.mark.django_db(transaction=True)
 def test_the_ruling_on_winning_evidence_is_sent_by_the_same_dispatcher(platform_server, user, wallet):  # noqa: F811
-    from conftest import client_for
+    from payments_platform.tests.support import client_for
 
     client = client_for(user)
     intent = paid_intent(client, user, wallet)
@@ -163,7 +163,7 @@ def test_the_ruling_on_winning_evidence_is_sent_by_the_same_dispatcher(platform_
 
 @pytest.mark.django_db(transaction=True)
 def test_the_command_sends_what_is_due_once_and_says_so(platform_server, user, wallet):  # noqa: F811
-    from conftest import client_for
+    from payments_platform.tests.support import client_for
 
     paid_intent(client_for(user), user, wallet)
     SimulatorNotification.objects.update(due_at=timezone.now() - timedelta(seconds=1))

@@ -8,7 +8,6 @@ import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
-from conftest import bearer
 from payments.models import PaymentAttempt, PaymentIntent, Refund, SimulatorOperation
 from payments.rest.views import PaymentIntentViewSet, RefundViewSet
 from payments.services import payment_intent_create, refund_create
@@ -16,6 +15,7 @@ from payments.tests.connectors import WitnessSimulator, configure
 from payments.tests.factories import CARDS, payment_method
 from payments.tests.support import create_intent
 from payments_platform.models import IdempotencyKey
+from payments_platform.tests.support import bearer
 from wallets.tests.factories import available_balance
 
 WITNESS = "payments.tests.connectors.WitnessSimulator"

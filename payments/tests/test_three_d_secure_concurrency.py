@@ -9,11 +9,11 @@ from urllib.parse import urlsplit
 import pytest
 from django.test import Client
 
-from conftest import run_in_threads
 from ledger.models import JournalEntry
 from payments.models import PaymentAttempt, PaymentIntent, ThreeDSecureSession
 from payments.tests.factories import payment_method
 from payments.tests.support import create_intent
+from payments_platform.tests.support import run_in_threads
 from wallets.tests.factories import available_balance
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -107,17 +107,17 @@ class StrictIntegerFieldSchema(OpenApiSerializerFieldExtension):
         "description": "A positive amount in the currency's minor unit (cents for usd).",
     }
 )
-class AmountField(StrictIntegerField):
-    """A positive integer amount in minor units, at most `settings.MAX_AMOUNT`."""
+class AmountField(serializers.Field):
+    """The contract's amount: documented as a positive integer in minor units (at most
+    `settings.MAX_AMOUNT`) and handed to the service as it came. The service boundary checks it,
+    once (`payments_platform.api.amounts.amount_validate`), so the API and every other caller of a
+    service share one check and one set of messages."""
 
-    default_error_messages = {
-        "invalid": "Amount must be a positive integer in the currency's minor unit.",
-        "min_value": "Amount must be a positive integer in the currency's minor unit.",
-        "max_value": "Amount must be at most {max_value}.",
-    }
+    def to_internal_value(self, data):
+        return data
 
-    def __init__(self, **kwargs):
-        super().__init__(min_value=1, max_value=settings.MAX_AMOUNT, **kwargs)
+    def to_representation(self, value):
+        return value
 
 
 @extend_schema_field(OpenApiTypes.STR)

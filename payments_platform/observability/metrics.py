@@ -15,6 +15,7 @@ computed at scrape time by the collectors apps register (`scrape_collector_regis
 
 import re
 from collections.abc import Callable, Iterable
+from enum import StrEnum
 from functools import lru_cache
 
 from django.conf import settings
@@ -52,6 +53,16 @@ def route_label(route: str | None) -> str:
 
 
 # --- Business ---------------------------------------------------------------------------
+
+
+class TransferOutcome(StrEnum):
+    """The `outcome` label of `payments_transfers`: the fraud outcome types, and the refusal for funds."""
+
+    AUTHORIZED = "authorized"
+    MANUAL_REVIEW = "manual_review"
+    BLOCKED = "blocked"
+    INSUFFICIENT_FUNDS = "insufficient_funds"
+
 
 transfers = Counter(
     "payments_transfers",

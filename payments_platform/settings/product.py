@@ -48,6 +48,9 @@ FRAUD_MODEL_CACHE_SECONDS = env.float("FRAUD_MODEL_CACHE_SECONDS", default=30.0)
 # useless without the key. Connectors, routing and the circuit breaker: docs/payments.md.
 
 CARD_FINGERPRINT_KEY = env.str("CARD_FINGERPRINT_KEY", default="") or f"card-fingerprint:{SECRET_KEY}"
+# The payments sandbox (payments/sandbox/): the simulated issuer's /simulator/3ds/ page and the
+# payments runner of `simulate_traffic`. Off in production with a real connector (docs/operations.md).
+SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=True)
 # 3-D Secure (issue 17, docs/payments.md "3-D Secure"): the simulator's hosted page is served at
 # THREE_D_SECURE_BASE_URL/simulator/3ds/…; its tokens are HMACs with THREE_D_SECURE_KEY (empty: SECRET_KEY).
 THREE_D_SECURE_BASE_URL = env.str("THREE_D_SECURE_BASE_URL", default=f"http://localhost:{PORT}")

@@ -1,4 +1,5 @@
-"""The columns the wallets admins share: money in its currency, links to related rows, CSV amounts."""
+"""The columns the wallets admins share: links to related rows and to ledger accounts (money columns:
+`payments_platform.admin.money_column`, `csv_amount_columns`)."""
 
 from operator import attrgetter
 
@@ -8,17 +9,6 @@ from django.utils.html import format_html
 
 from ledger.api import Account
 from payments_platform.admin import admin_link
-from payments_platform.money import format_amount, money_html
-
-
-def money_column(field: str, description: str):
-    """A display column: the row's `field` (minor units) formatted in the row's currency."""
-
-    @admin.display(description=description, ordering=field)
-    def show(self, obj):
-        return money_html(getattr(obj, field), obj.currency)
-
-    return show
 
 
 def link_column(path: str, description: str, *, text: str | None = None, ordering: str | None = None):
@@ -31,14 +21,6 @@ def link_column(path: str, description: str, *, text: str | None = None, orderin
         return admin_link(target(obj), label(obj) if label else None)
 
     return show
-
-
-def csv_amount_columns(field: str = "amount"):
-    """The two CSV columns of a money field: `<field>_minor` (minor units) and `<field>` (formatted)."""
-    return [
-        (f"{field}_minor", attrgetter(field)),
-        (field, lambda row: format_amount(getattr(row, field), row.currency)),
-    ]
 
 
 def account_links(account: Account):

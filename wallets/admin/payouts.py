@@ -3,8 +3,8 @@
 from django.contrib import admin
 from rangefilter.filters import DateRangeFilter
 
-from payments_platform.admin import CSVExportMixin, ReadOnlyAdmin
-from wallets.admin.columns import csv_amount_columns, link_column, money_column
+from payments_platform.admin import CSVExportMixin, ReadOnlyAdmin, csv_amount_columns, money_column
+from wallets.admin.columns import link_column
 from wallets.models import Payout
 
 PAYOUT_CSV = [

@@ -18,13 +18,16 @@ from payments_platform.admin import (
     ReadOnlyAdmin,
     admin_link,
     confirmation,
+    csv_amount_columns,
+    linked_rows,
+    money_column,
     money_movement,
     operator_request,
     refusal,
 )
 from payments_platform.api.errors import APIError
 from payments_platform.money import format_amount, money_html
-from wallets.admin.columns import csv_amount_columns, link_column, money_column
+from wallets.admin.columns import link_column
 from wallets.models import BalanceTransaction, Transfer
 from wallets.services import TransferReversalPlan, transfer_reversal_plan, transfer_reverse
 
@@ -74,13 +77,11 @@ class TransferAdmin(CSVExportMixin, ReadOnlyAdmin):
 
     @admin.display(description="fraud review")
     def review_link(self, transfer: Transfer):
-        reviews = Review.objects.filter(object_type="transfer", object_id=transfer.public_id)
-        return format_html_join(", ", "{} ({})", ((admin_link(r), r.status) for r in reviews)) or "-"
+        return linked_rows(Review.objects.filter(object_type="transfer", object_id=transfer.public_id), label="status")
 
     @admin.display(description="journal entries")
     def entries(self, transfer: Transfer):
-        rows = JournalEntry.objects.filter(reference=transfer.public_id).order_by("pk")
-        return format_html_join(", ", "{} ({})", ((admin_link(e), e.kind) for e in rows)) or "-"
+        return linked_rows(JournalEntry.objects.filter(reference=transfer.public_id).order_by("pk"), label="kind")
 
     @admin.display(description="statement lines")
     def statement_lines(self, transfer: Transfer):

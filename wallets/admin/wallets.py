@@ -4,9 +4,17 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from rangefilter.filters import DateRangeFilter
 
-from payments_platform.admin import CSVExportMixin, ReadOnlyAdmin, ReadOnlyInline, admin_link, changelist_link
+from payments_platform.admin import (
+    CSVExportMixin,
+    ReadOnlyAdmin,
+    ReadOnlyInline,
+    admin_link,
+    changelist_link,
+    csv_amount_columns,
+    money_column,
+)
 from payments_platform.money import money_html
-from wallets.admin.columns import account_links, csv_amount_columns, link_column, money_column
+from wallets.admin.columns import account_links, link_column
 from wallets.models import BalanceTransaction, Wallet
 from wallets.selectors import wallets_with_balances
 
@@ -63,8 +71,8 @@ class WalletAdmin(ReadOnlyAdmin):
         return money_html(wallet.pending_account.balance + (wallet.pending_payouts_total or 0), wallet.currency)
 
     @admin.display(description="owed (after disputes)")
-    def owed(self, wallet: Wallet) -> int:
-        return wallet.owed_account.balance if wallet.owed_account_id else 0
+    def owed(self, wallet: Wallet):
+        return money_html(wallet.owed_account.balance if wallet.owed_account_id else 0, wallet.currency)
 
     @admin.display(description="owed account")
     def owed_account_link(self, wallet: Wallet) -> str:

@@ -27,6 +27,7 @@ import hashlib
 from accounts.api import User
 from fraud.api import (
     BlockedByFraudScreening,
+    OutcomeType,
     Review,
     SimulatedAttempt,
     assess_only_runner,
@@ -34,7 +35,7 @@ from fraud.api import (
     assessment_record,
     review_close,
 )
-from ledger.api import debit, system_account
+from ledger.api import JournalEntry, debit, system_account
 from wallets.models import BalanceTransaction, Wallet
 from wallets.services import WalletLine, payout_create, transfer_create, wallet_create, wallet_post_entry
 
@@ -65,7 +66,7 @@ def _top_up(wallet: Wallet, amount: int, *, source: str, description: str) -> No
             WalletLine(wallet=wallet, amount=amount, type=BalanceTransaction.Type.TOP_UP, source=None, description="")
         ],
         lines=[debit(receivable, amount)],
-        kind="top_up",
+        kind=JournalEntry.Kind.TOP_UP,
         description=description,
         metadata={"simulation": source},
     )
@@ -96,7 +97,7 @@ def wallets_runner(attempt: SimulatedAttempt, index: int) -> str:
     context = attempt.context
     if context.operation == "payment":
         outcome = assess_only_runner(attempt, index)
-        if outcome != "blocked" and not attempt.issuer_declines:
+        if outcome != OutcomeType.BLOCKED and not attempt.issuer_declines:
             user = User.objects.get(pk=context.user_id)
             _top_up(
                 _wallet(user, context.currency),
@@ -140,11 +141,11 @@ def wallets_runner(attempt: SimulatedAttempt, index: int) -> str:
             label=attempt.fraudulent,
             label_source="simulated",
         )
-        return "blocked"
+        return OutcomeType.BLOCKED
     assessment_label(
         object_type=context.operation, object_id=made.public_id, fraudulent=attempt.fraudulent, source="simulated"
     )
     outcome = made.outcome["type"]
-    if outcome == "manual_review":
+    if outcome == OutcomeType.MANUAL_REVIEW:
         _close_review(context.operation, made.public_id, attempt.fraudulent)
     return outcome

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from fraud.api import Assessment, RiskContext, assessment_record, review_open
-from ledger.api import Account, credit, debit, post_entry, system_account
+from ledger.api import Account, JournalEntry, credit, debit, post_entry, system_account
 from payments_platform.api.ids import new_public_id
 from payments_platform.observability import metrics
 from wallets.errors import WalletMissing
@@ -154,7 +154,7 @@ def _payout_write(
                 )
             ],
             lines=[credit(in_transit, amount)],
-            kind="payout",
+            kind=JournalEntry.Kind.PAYOUT,
             description=description or f"Payout {payout_id}",
             reference=payout_id,
             metadata={"payout": payout_id},
@@ -193,7 +193,7 @@ def payout_mark_paid(*, payout: Payout, now: datetime) -> None:
     cash = system_account(purpose="platform_cash", currency=payout.currency)
     entry = post_entry(
         lines=[debit(in_transit, payout.amount), credit(cash, payout.amount)],
-        kind="payout_paid",
+        kind=JournalEntry.Kind.PAYOUT_PAID,
         description=f"Payout {payout.public_id} paid by the bank",
         reference=payout.public_id,
         metadata={"payout": payout.public_id},
@@ -220,7 +220,7 @@ def payout_mark_failed(*, payout: Payout, failure_code: str, failure_message: st
             )
         ],
         lines=[debit(in_transit, payout.amount)],
-        kind="payout_reversal",
+        kind=JournalEntry.Kind.PAYOUT_REVERSAL,
         description=f"Payout {payout.public_id} failed ({failure_code})",
         reference=payout.public_id,
         metadata={"payout": payout.public_id, "failure_code": failure_code},

@@ -7,7 +7,7 @@ each review event with the review's acting request id.
 import structlog
 from django.utils import timezone
 
-from ledger.api import debit
+from ledger.api import JournalEntry, debit
 from payments_platform.api.errors import Conflict
 from wallets.models import BalanceTransaction, Payout, Transfer
 from wallets.services.payouts import payout_mark_failed
@@ -41,7 +41,7 @@ def _transfer_move_held(*, review, to_recipient: bool) -> Transfer:
             source=transfer.public_id,
             description=transfer.description or f"Transfer from {source.public_id} (released after review)",
         )
-        kind, what = "review_release", "released"
+        kind, what = JournalEntry.Kind.REVIEW_RELEASE, "released"
     else:
         line = WalletLine(
             wallet=source,
@@ -50,7 +50,7 @@ def _transfer_move_held(*, review, to_recipient: bool) -> Transfer:
             source=transfer.public_id,
             description=f"Transfer {transfer.public_id} to {destination.public_id} returned: rejected by review",
         )
-        kind, what = "review_reversal", "returned to the sender"
+        kind, what = JournalEntry.Kind.REVIEW_REVERSAL, "returned to the sender"
     wallet_post_entry(
         wallet_lines=[line],
         lines=[debit(destination.pending_account_id, transfer.amount)],

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accounts.api import audit_log_record
 from fraud.api import BlockedByFraudScreening, assessment_record, review_open
-from ledger.api import Account, CurrencyMismatch, InsufficientFunds, Line, credit
+from ledger.api import Account, CurrencyMismatch, InsufficientFunds, JournalEntry, Line, credit
 from payments_platform.api.errors import Conflict
 from payments_platform.api.ids import new_public_id
 from payments_platform.observability import metrics
@@ -86,7 +86,7 @@ def transfer_create(
     try:
         assessment = attempt_screen(context=context)
     except BlockedByFraudScreening:
-        metrics.transfer_counted(outcome="blocked")
+        metrics.transfer_counted(outcome=metrics.TransferOutcome.BLOCKED)
         raise
     held = assessment.needs_review
     transfer = Transfer(
@@ -142,7 +142,7 @@ def transfer_create(
                 transfer.entry, _ = wallet_post_entry(
                     wallet_lines=wallet_lines,
                     lines=other_lines,
-                    kind="transfer",
+                    kind=JournalEntry.Kind.TRANSFER,
                     description=description or f"Transfer {transfer_id}",
                     reference=transfer_id,
                     metadata={"transfer": transfer_id, **({"held_for_review": True} if held else {})},
@@ -160,7 +160,7 @@ def transfer_create(
                     )
                 metrics.transfer_counted(outcome=assessment.outcome_type)  # after the commit
         except InsufficientFunds:
-            metrics.transfer_counted(outcome="insufficient_funds")
+            metrics.transfer_counted(outcome=metrics.TransferOutcome.INSUFFICIENT_FUNDS)
             raise
     logger.info(
         "transfer_created",
@@ -275,7 +275,7 @@ def transfer_reverse(*, transfer: Transfer, actor, reason: str = "", request_id:
                     description=f"Transfer {locked.public_id} to {destination.public_id} reversed{why}"[:500],
                 ),
             ],
-            kind="transfer_reversal",
+            kind=JournalEntry.Kind.TRANSFER_REVERSAL,
             description=f"Reversal of transfer {locked.public_id} by an operator{why}"[:500],
             reference=locked.public_id,
             metadata={"transfer": locked.public_id, "reverses": locked.entry.public_id, "reason": reason},

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from accounts.api import audit_log_record
-from ledger.api import Account, account_create, credit, debit, is_supported_currency, system_account
+from ledger.api import Account, JournalEntry, account_create, credit, debit, is_supported_currency, system_account
 from payments_platform.api.errors import ParameterInvalid
 from payments_platform.api.ids import new_public_id
 from wallets.errors import WalletExists
@@ -89,7 +89,7 @@ def wallet_adjust(*, wallet: Wallet, amount: int, reason: str, actor=None, reque
                 WalletLine(wallet=wallet, amount=amount, type=BalanceTransaction.Type.ADJUSTMENT, source=None)
             ],
             lines=[other],
-            kind="adjustment",
+            kind=JournalEntry.Kind.ADJUSTMENT,
             description=f"Adjustment: {reason}"[:500],
             metadata={"wallet": wallet.public_id, "reason": reason[:500]},
             created_by=actor,

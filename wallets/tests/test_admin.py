@@ -9,8 +9,9 @@ import pytest
 
 from accounts.tests.factories import UserFactory
 from accounts.tests.second_factor import force_login_verified
+from ledger.api import JournalEntry, credit, debit, post_entry, system_account
 from wallets.models import BalanceTransaction
-from wallets.services import transfer_reverse
+from wallets.services import transfer_reverse, wallet_owed_account
 from wallets.tests.admin_pages import admin_page
 from wallets.tests.factories import PayoutFactory, TransferFactory
 
@@ -55,8 +56,18 @@ def test_wallet_list_shows_owner_and_ledger_balances(admin_client, funded_usd_wa
         "usd",
         "100.00 USD",
         "0.00 USD",
-        "0",
+        "0.00 USD",
     )
+
+
+def test_wallet_list_shows_what_the_owner_owes_as_money(admin_client, funded_usd_wallet):
+    owed = wallet_owed_account(wallet=funded_usd_wallet)
+    adjustments = system_account(purpose="adjustments", currency="usd")
+    post_entry(lines=[debit(owed.pk, 1_820), credit(adjustments.pk, 1_820)], kind=JournalEntry.Kind.ADJUSTMENT)
+
+    row = admin_page(admin_client.get("/admin/wallets/wallet/")).row_for(funded_usd_wallet.public_id)
+
+    assert row["owed"].text == "18.20 USD"
 
 
 def test_wallet_list_counts_a_pending_payout_in_pending_and_not_in_available(admin_client, funded_usd_wallet):

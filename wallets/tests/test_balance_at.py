@@ -10,7 +10,7 @@ import datetime as dt
 import pytest
 import time_machine
 
-from conftest import client_for
+from payments_platform.tests.support import client_for
 from wallets.selectors import wallet_owed_balance_at
 from wallets.services import payout_create, payout_settle_next, transfer_create
 from wallets.tests.factories import WalletFactory, fund

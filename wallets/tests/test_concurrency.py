@@ -14,9 +14,9 @@ import pytest
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
-from conftest import bearer, run_in_threads
 from fraud.pipeline.velocity import velocity_read
 from ledger.models import Account, JournalEntry
+from payments_platform.tests.support import bearer, run_in_threads
 from wallets.models import BalanceTransaction, Transfer
 from wallets.tests.factories import WalletFactory, available_balance, pending_balance
 

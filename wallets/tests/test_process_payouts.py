@@ -8,9 +8,9 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from conftest import run_in_threads
 from ledger.models import JournalEntry, Posting
 from ledger.services import system_account
+from payments_platform.tests.support import run_in_threads
 from wallets.models import BalanceTransaction, Payout
 from wallets.services import payout_create, payout_settle_next
 from wallets.tests.factories import WalletFactory, available_balance

@@ -7,8 +7,8 @@ import pytest
 from django.core.management import call_command
 
 from accounts.tests.factories import UserFactory
-from conftest import run_in_threads
 from ledger.models import JournalEntry
+from payments_platform.tests.support import run_in_threads
 from wallets.models import Transfer
 from wallets.services import transfer_create, transfer_reverse
 from wallets.tests.factories import WalletFactory, available_balance

@@ -2,10 +2,10 @@
 
 import pytest
 
-from conftest import bearer
 from ledger.errors import CurrencyMismatch
 from ledger.models import JournalEntry, Posting
 from payments_platform.api.errors import ParameterInvalid
+from payments_platform.tests.support import bearer
 from wallets.models import BalanceTransaction, Transfer
 from wallets.serializers import TransferOutput
 from wallets.services import transfer_create

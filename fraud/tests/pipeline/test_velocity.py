@@ -2,8 +2,8 @@
 
 import pytest
 
-from conftest import run_in_threads
 from fraud.pipeline.velocity import velocity_read, velocity_write
+from payments_platform.tests.support import run_in_threads
 
 
 def test_concurrent_attempts_are_all_counted_exactly(db):
