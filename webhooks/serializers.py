@@ -90,11 +90,6 @@ class WebhookEndpointDeletedOutput(serializers.Serializer):
     deleted = serializers.BooleanField(default=True)
 
 
-def endpoint_representation(endpoint: WebhookEndpoint) -> dict:
-    """The endpoint as the API shows it (never with its secret): the data of `webhook_endpoint.*` events."""
-    return dict(WebhookEndpointOutput(endpoint).data)
-
-
 class EventDataOutput(serializers.Serializer):
     object = serializers.DictField(help_text="The object's API representation when the event happened.")
 

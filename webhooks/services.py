@@ -15,7 +15,7 @@ from payments_platform.db import prepared_cursor
 from webhooks import contract, secrets, ssrf
 from webhooks.errors import NoMatchingWebhookEndpoints, WebhookEndpointDisabled
 from webhooks.models import Event, WebhookDelivery, WebhookEndpoint
-from webhooks.serializers import endpoint_representation
+from webhooks.representations import endpoint_representation
 
 logger = structlog.get_logger(__name__)
 
