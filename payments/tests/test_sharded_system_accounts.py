@@ -11,6 +11,7 @@ from django.core.management import call_command
 from conftest import client_for, run_in_threads
 from ledger.models import Account, Posting
 from payments.models import PaymentIntent
+from payments.tests.disputes_support import open_dispute, paid_intent, rule, submit_evidence
 from payments.tests.support import create_intent
 from wallets.tests.factories import available_balance
 
@@ -31,6 +32,10 @@ def _shards(code: str) -> dict[str, int]:
     return dict(accounts.filter(code=code).values_list("code", "balance")) | dict(
         accounts.filter(code__startswith=f"{code}:shard:").values_list("code", "balance")
     )
+
+
+def _shard_of(code: str, intent: PaymentIntent) -> str:
+    return code if intent.pk % SHARDS == 0 else f"{code}:shard:{intent.pk % SHARDS}"
 
 
 def _reconcile() -> dict:
@@ -76,7 +81,26 @@ def test_a_refund_returns_its_fee_share_from_the_fee_shard_its_capture_credited(
 
     auth_client.post("/v1/refunds", {"payment_intent": intent_id}, format="json")
 
-    shard = "platform:fees:usd" if intent.pk % SHARDS == 0 else f"platform:fees:usd:shard:{intent.pk % SHARDS}"
+    shard = _shard_of("platform:fees:usd", intent)
     fee_postings = Posting.objects.filter(account__code__startswith="platform:fees:usd").order_by("id")
     assert [(posting.account.code, posting.amount) for posting in fee_postings] == [(shard, -320), (shard, 320)]
     assert _shards("platform:fees:usd")[shard] == 0
+
+
+@pytest.mark.django_db
+def test_a_won_dispute_moves_its_amount_and_fee_on_the_shards_of_its_payment(auth_client, api_client, user, wallet):
+    intent = paid_intent(auth_client, user, wallet)
+    dispute = open_dispute(api_client, intent)
+    submit_evidence(auth_client, dispute, "winning_evidence")
+    rule(api_client, dispute)
+    dispute.refresh_from_db()
+
+    system_codes = ("connector:simulator_a:receivable:usd", "platform:fees:usd")
+    moved = {
+        code: amount
+        for entry in (dispute.withdrawal_entry, dispute.reinstatement_entry)
+        for code, amount in entry.postings.values_list("account__code", "amount")
+        if code.startswith(system_codes)
+    }
+    assert set(moved) == {_shard_of(code, intent) for code in system_codes}
+    assert _shards("platform:fees:usd")[_shard_of("platform:fees:usd", intent)] == 320
