@@ -4,7 +4,18 @@ from ledger.currencies import currency_exponent, is_supported_currency
 from ledger.errors import CurrencyMismatch, InsufficientFunds
 from ledger.models import Account, JournalEntry, Posting, ReconciliationRun
 from ledger.reconciliation import Check, register_check
-from ledger.services import Line, LockedBalance, account_create, credit, debit, post_entry, system_account
+from ledger.selectors import account_balance_over_shards
+from ledger.services import (
+    Line,
+    LockedBalance,
+    account_create,
+    account_get_or_create,
+    account_shard_code,
+    credit,
+    debit,
+    post_entry,
+    system_account,
+)
 
 __all__ = [
     "Account",
@@ -16,7 +27,10 @@ __all__ = [
     "LockedBalance",
     "Posting",
     "ReconciliationRun",
+    "account_balance_over_shards",
     "account_create",
+    "account_get_or_create",
+    "account_shard_code",
     "credit",
     "currency_exponent",
     "debit",

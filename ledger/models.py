@@ -30,6 +30,15 @@ from django.utils import timezone
 
 from payments_platform.api.ids import PublicIdField
 
+# A hot system account spread over shards (ledger.services.accounts): shard k > 0 of the account
+# `code` has the code f"{code}{SHARD_SEPARATOR}{k}".
+SHARD_SEPARATOR = ":shard:"
+
+
+def account_base_code(code: str) -> str:
+    """The code of the account that `code` is a shard of (`code` itself for shard 0 or no shard)."""
+    return code.split(SHARD_SEPARATOR, 1)[0]
+
 
 class Account(models.Model):
     """A ledger account: one currency, one type, a stored balance on its normal side."""

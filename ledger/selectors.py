@@ -2,10 +2,10 @@
 
 from dataclasses import dataclass
 
-from django.db.models import BigIntegerField, Case, F, Q, QuerySet, Sum, When
+from django.db.models import BigIntegerField, Case, CharField, Count, F, Func, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce
 
-from ledger.models import Account, Posting
+from ledger.models import SHARD_SEPARATOR, Account, Posting, account_base_code
 
 MAX_STATEMENT_LIMIT = 100
 
@@ -85,6 +85,38 @@ def trial_balance(*, currency: str | None = None) -> dict[str, dict[str, int]]:
     }
 
 
+@dataclass(frozen=True)
+class ShardTotal:
+    """An account spread over shards (ledger.services.accounts): their summed balance and their number."""
+
+    balance: int
+    shards: int
+
+
+def _base_code():
+    return Func(F("code"), Value(SHARD_SEPARATOR), Value(1), function="split_part", output_field=CharField())
+
+
+def account_shard_totals(*, codes) -> dict[str, ShardTotal]:
+    """Per base code among `codes` (each reduced to the account it is a shard of): the summed balance
+    of that account and all its shards, and how many there are. One query."""
+    bases = sorted({account_base_code(code) for code in codes})
+    rows = (
+        Account.objects.annotate(base=_base_code())
+        .filter(base__in=bases)
+        .values("base")
+        .annotate(balance=Sum("balance"), shards=Count("id"))
+        .order_by()
+    )
+    return {row["base"]: ShardTotal(balance=row["balance"], shards=row["shards"]) for row in rows}
+
+
+def account_balance_over_shards(*, account: Account) -> int:
+    """The balance of `account` summed with every shard of it (its own balance when it has none)."""
+    total = account_shard_totals(codes=[account.code]).get(account_base_code(account.code))
+    return total.balance if total else account.balance
+
+
 # --- Finance views: the trial balance as of a moment, and a statement for a period -------------
 
 
@@ -95,6 +127,11 @@ class TrialBalanceLine:
     account: Account
     debits: int
     credits: int
+    shards: int = 1  # > 1: the figures sum the account and its shards (shown under its base code)
+
+    @property
+    def code(self) -> str:
+        return account_base_code(self.account.code)
 
     @property
     def net(self) -> int:
@@ -152,7 +189,8 @@ TYPE_ORDER = [
 def trial_balance_as_of(*, currency: str, as_of) -> TrialBalance:
     """The trial balance of `currency` from the postings created before `as_of`: per account, its
     debit and credit turnover and the resulting balance, grouped by account type in the usual
-    order (asset, liability, equity, revenue, expense). Accounts with no posting are left out.
+    order (asset, liability, equity, revenue, expense). Accounts with no posting are left out. An
+    account spread over shards is one line under its base code, summing the shards.
 
     Aggregates the currency's postings (a sequential scan on a large ledger), then reads the
     accounts it names.
@@ -167,10 +205,20 @@ def trial_balance_as_of(*, currency: str, as_of) -> TrialBalance:
     )
     by_account = {row["account_id"]: row for row in sums}
     accounts = Account.objects.filter(pk__in=by_account).order_by("code")
-    lines: dict[str, list[TrialBalanceLine]] = {}
-    for account in accounts:
+    merged: dict[str, TrialBalanceLine] = {}
+    for account in accounts:  # by code: shard 0 (the base code) comes before its shards
         row = by_account[account.pk]
-        lines.setdefault(account.type, []).append(TrialBalanceLine(account, row["debits"], row["credits"]))
+        code = account_base_code(account.code)
+        seen = merged.get(code)
+        if seen is None:
+            merged[code] = TrialBalanceLine(account, row["debits"], row["credits"])
+        else:
+            merged[code] = TrialBalanceLine(
+                seen.account, seen.debits + row["debits"], seen.credits + row["credits"], seen.shards + 1
+            )
+    lines: dict[str, list[TrialBalanceLine]] = {}
+    for line in merged.values():
+        lines.setdefault(line.account.type, []).append(line)
     groups = [TrialBalanceGroup(kind, lines[kind]) for kind in TYPE_ORDER if kind in lines]
     return TrialBalance(currency=currency, as_of=as_of, groups=groups)
 

@@ -12,7 +12,8 @@ from django.utils.html import format_html
 from rangefilter.filters import DateRangeFilter
 
 from ledger.errors import EntryOwnedByWallet
-from ledger.models import Account, JournalEntry, Posting, ReconciliationRun
+from ledger.models import Account, JournalEntry, Posting, ReconciliationRun, account_base_code
+from ledger.selectors import account_shard_totals
 from ledger.services import entry_touches_wallet, journal_entry_reverse
 from payments_platform.admin import (
     CSVExportMixin,
@@ -78,6 +79,16 @@ class AccountAdmin(ReadOnlyAdmin):
     ]
     readonly_fields = fields
 
+    def get_changelist_instance(self, request):
+        """The page's accounts, each carrying the total over the shards of the account it belongs to
+        (one query for the page), for `balance_display`."""
+        changelist = super().get_changelist_instance(request)
+        accounts = list(changelist.result_list)  # evaluated here; the page renders from this cache
+        totals = account_shard_totals(codes=[account.code for account in accounts])
+        for account in accounts:
+            account.shard_total = totals.get(account_base_code(account.code))
+        return changelist
+
     def get_urls(self):
         from ledger.admin.finance import account_statement_view, trial_balance_view
 
@@ -90,7 +101,15 @@ class AccountAdmin(ReadOnlyAdmin):
 
     @admin.display(description="balance (normal side)", ordering="balance")
     def balance_display(self, account: Account):
-        return money_html(account.balance, account.currency)
+        """The account's balance. Each shard of a hot system account is its own row, and every one of
+        them also shows the summed balance of all shards: the figure that the account stands for."""
+        balance = money_html(account.balance, account.currency)
+        if not hasattr(account, "shard_total"):  # the change page: no list to have summed
+            account.shard_total = account_shard_totals(codes=[account.code]).get(account_base_code(account.code))
+        if account.shard_total is None or account.shard_total.shards < 2:
+            return balance
+        total = money_html(account.shard_total.balance, account.currency)
+        return format_html("{} · all {} shards: {}", balance, account.shard_total.shards, total)
 
     @admin.display(description="statement")
     def statement_link(self, account: Account):

@@ -13,7 +13,7 @@ from fraud.api import Review
 from ledger.api import JournalEntry
 from payments.models import PaymentAttempt, PaymentIntent, PaymentMethod, Refund, SettlementRecord, ThreeDSecureSession
 from payments.services import refund_by_operator
-from payments.services.postings import receivable_account
+from payments.services.postings import intent_receivable
 from payments_platform.admin import (
     CSVExportMixin,
     Movement,
@@ -188,7 +188,7 @@ class PaymentIntentAdmin(CSVExportMixin, ReadOnlyAdmin):
                 return refusal(request, title="Refund refused", reason=error.message, back_url=page, status=409)
             self.message_user(request, f"Refund {refund.public_id} of {intent.public_id} created.", messages.SUCCESS)
             return HttpResponseRedirect(page)
-        receivable = receivable_account(connector=intent.connector, currency=intent.currency)
+        receivable = intent_receivable(intent)
         wallet_balance = intent.wallet.available_account.balance
         currency = intent.currency
         return confirmation(

@@ -25,6 +25,13 @@ def dispute_fee() -> int:
     return int(settings.DISPUTE_FEE)
 
 
+def _dispute_accounts(*, dispute: Dispute, intent: PaymentIntent) -> tuple[Account, Account]:
+    """The receivable and fee revenue shards of the disputed payment (chosen by its intent, as its
+    capture's were), so a reinstatement debits the fee shard that the withdrawal credited."""
+    receivable = receivable_account(connector=dispute.connector, currency=dispute.currency, shard_key=intent.pk)
+    return receivable, system_account(purpose="fees", currency=dispute.currency, shard_key=intent.pk)
+
+
 def withdrawal_post(*, dispute: Dispute, intent: PaymentIntent, request_id: str = "") -> JournalEntry:
     """Post the withdrawal of `dispute.amount + dispute.fee` and set `amount_withdrawn`, `amount_owed`
     and `balance_transaction_ids` on `dispute` (not saved). Must run in the caller's transaction,
@@ -32,8 +39,7 @@ def withdrawal_post(*, dispute: Dispute, intent: PaymentIntent, request_id: str 
     primary-key order (as post_entry does, so no deadlock) before reading the wallet's balance."""
     wallet = intent.wallet
     owed = wallet_owed_account(wallet=wallet)
-    receivable = receivable_account(connector=dispute.connector, currency=dispute.currency)
-    fees = system_account(purpose="fees", currency=dispute.currency)
+    receivable, fees = _dispute_accounts(dispute=dispute, intent=intent)
     pks = sorted({wallet.available_account_id, owed.pk, receivable.pk, fees.pk})
     balances = dict(Account.objects.filter(pk__in=pks).order_by("pk").select_for_update().values_list("pk", "balance"))
     available = balances[wallet.available_account_id]
@@ -88,9 +94,10 @@ def reinstatement_post(*, dispute: Dispute, intent: PaymentIntent, request_id: s
             (dispute.fee, f"Dispute {dispute.public_id} won: fee reinstated"),
         ],
     )
-    lines = [debit(receivable_account(connector=dispute.connector, currency=dispute.currency), dispute.amount)]
+    receivable, fees = _dispute_accounts(dispute=dispute, intent=intent)
+    lines = [debit(receivable, dispute.amount)]
     if dispute.fee:
-        lines.append(debit(system_account(purpose="fees", currency=dispute.currency), dispute.fee))
+        lines.append(debit(fees, dispute.fee))
     entry, balance_transactions = wallet_post_entry(
         wallet_lines=wallet_lines,
         lines=lines,

@@ -14,9 +14,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 
-from ledger.api import Account, JournalEntry, account_create, credit, debit, system_account
+from ledger.api import Account, JournalEntry, account_get_or_create, account_shard_code, credit, debit, system_account
 from payments.models import PaymentIntent, Refund
-from payments_platform.api.errors import ParameterInvalid
 from wallets.api import BalanceTransaction, WalletLine, wallet_post_entry
 
 
@@ -43,23 +42,29 @@ def refund_fee_share(*, intent: PaymentIntent, amount: int, fee_already_returned
     return max(0, min(cumulative, intent.fee) - fee_already_returned)
 
 
-def receivable_account(*, connector: str, currency: str) -> Account:
+def receivable_account(*, connector: str, currency: str, shard_key: int | None = None) -> Account:
     """The asset account of what `connector` owes us in `currency` (code connector:<name>:receivable:<ccy>),
-    created on first use; concurrent first uses agree on one row (unique code)."""
-    code = f"connector:{connector}:receivable:{currency}"
-    account = Account.objects.filter(code=code).first()
-    if account is not None:
-        return account
-    try:
-        return account_create(
-            code=code,
-            name=f"Receivable from {connector} ({currency.upper()})",
-            type=Account.Type.ASSET,
-            currency=currency,
-            allow_negative=True,
-        )
-    except ParameterInvalid:  # created concurrently
-        return Account.objects.get(code=code)
+    or with `shard_key` (a payment intent's pk) its shard for that key, so that concurrent captures
+    lock different rows (ledger.services.accounts). Created on first use; concurrent first uses agree
+    on one row (unique code)."""
+    code = account_shard_code(code=f"connector:{connector}:receivable:{currency}", shard_key=shard_key)
+    return account_get_or_create(
+        code=code,
+        name=f"Receivable from {connector} ({currency.upper()})",
+        type=Account.Type.ASSET,
+        currency=currency,
+        allow_negative=True,
+    )
+
+
+def intent_receivable(intent: PaymentIntent) -> Account:
+    """The receivable shard that `intent`'s capture, refunds and disputes post to."""
+    return receivable_account(connector=intent.connector, currency=intent.currency, shard_key=intent.pk)
+
+
+def intent_fees(intent: PaymentIntent) -> Account:
+    """The fee revenue shard that `intent`'s fee (and its refunds' fee shares, its dispute fee) post to."""
+    return system_account(purpose="fees", currency=intent.currency, shard_key=intent.pk)
 
 
 def _payment_and_fee_lines(*, intent: PaymentIntent, amount: int, fee: int, note: str = "") -> list[WalletLine]:
@@ -101,11 +106,11 @@ def capture_post(
     if held:
         pending = intent.wallet.pending_account_id
         lines = [
-            debit(receivable_account(connector=intent.connector, currency=intent.currency), amount),
+            debit(intent_receivable(intent), amount),
             credit(pending, amount),
         ]
         if fee:
-            lines += [debit(pending, fee), credit(system_account(purpose="fees", currency=intent.currency), fee)]
+            lines += [debit(pending, fee), credit(intent_fees(intent), fee)]
         entry, _ = wallet_post_entry(
             wallet_lines=[],
             lines=lines,
@@ -123,9 +128,9 @@ def capture_post(
         )
         return entry, fee
     wallet_lines = _payment_and_fee_lines(intent=intent, amount=amount, fee=fee)
-    lines = [debit(receivable_account(connector=intent.connector, currency=intent.currency), amount)]
+    lines = [debit(intent_receivable(intent), amount)]
     if fee:
-        lines.append(credit(system_account(purpose="fees", currency=intent.currency), fee))
+        lines.append(credit(intent_fees(intent), fee))
     entry, _ = wallet_post_entry(
         wallet_lines=wallet_lines,
         lines=lines,
@@ -164,13 +169,13 @@ def _held_refund_lines(*, refund: Refund, intent: PaymentIntent, sign: int) -> l
     """A held payment's refund (sign +1) or its reversal (-1): the wallet's pending account gives
     back the net, fee revenue returns the fee, the connector receivable the gross."""
     net, fee = refund.amount - intent.fee, intent.fee
-    receivable = receivable_account(connector=intent.connector, currency=intent.currency)
+    receivable = intent_receivable(intent)
     lines = [credit(receivable, refund.amount) if sign > 0 else debit(receivable, refund.amount)]
     if net:
         pending = intent.wallet.pending_account_id
         lines.append(debit(pending, net) if sign > 0 else credit(pending, net))
     if fee:
-        fees = system_account(purpose="fees", currency=intent.currency)
+        fees = intent_fees(intent)
         lines.append(debit(fees, fee) if sign > 0 else credit(fees, fee))
     return lines
 
@@ -243,10 +248,10 @@ def _refund_entry(
             description = f"Refund {refund.public_id} of {intent.public_id} (rejected by fraud review)"
         metadata = {"refund": refund.public_id, "payment_intent": intent.public_id, "held_for_review": True}
     else:
-        receivable = receivable_account(connector=intent.connector, currency=intent.currency)
+        receivable = intent_receivable(intent)
         lines = [debit(receivable, refund.amount) if reversal else credit(receivable, refund.amount)]
         if refund.fee_refunded:
-            fees = system_account(purpose="fees", currency=intent.currency)
+            fees = intent_fees(intent)
             lines.append(credit(fees, refund.fee_refunded) if reversal else debit(fees, refund.fee_refunded))
         wallet_lines = _refund_wallet_lines(refund=refund, intent=intent, sign=+1 if reversal else -1)
         if reversal:

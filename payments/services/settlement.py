@@ -200,6 +200,8 @@ def _post_batch(matched: list[tuple[str, SettlementRow]]) -> tuple[int, int, lis
             accounts = [
                 (system_account(purpose="platform_cash", currency=currency), cash),
                 (system_account(purpose="processor_fees", currency=currency), fees),
+                # One entry settles many intents' rows: it moves shard 0 of the receivable (an asset that
+                # may go negative); the shards' sum is what the connector owes.
                 (receivable_account(connector=name, currency=currency), receivable),
             ]
             lines = [Line(account=account, amount=amount) for account, amount in accounts if amount]
