@@ -48,7 +48,7 @@ def _psycopg_connect():
     return psycopg.connect(host=database["HOST"], port=database["PORT"], user=database["USER"], dbname=database["NAME"])
 
 
-def _seed_accounts(run: str) -> list[int]:
+def seed_accounts(run: str) -> list[int]:
     """10,000 usd liability accounts, each funded from the adjustments account by one balanced entry."""
     from ledger.services import system_account
 
@@ -205,7 +205,7 @@ def _compare(label: str, ids, pick, threads: int, seconds: float, repeat: int) -
     return orm, raw
 
 
-def _seed_postings(ids: list[int], count: int) -> None:
+def seed_postings(ids: list[int], count: int) -> None:
     """`count` postings (count/2 balanced entries between two different random accounts), set-based.
 
     Triggers are switched off for the seeding session (`session_replication_role = replica`, superuser
@@ -293,7 +293,7 @@ def main() -> None:
     from django.db import connection
 
     call_command("migrate", verbosity=0)
-    ids = _seed_accounts(run=str(time.time_ns()))
+    ids = seed_accounts(run=str(time.time_ns()))
     connection.close()
 
     print(
@@ -308,7 +308,7 @@ def main() -> None:
 
     if args.reconcile_postings:
         started = time.perf_counter()
-        _seed_postings(ids, args.reconcile_postings)
+        seed_postings(ids, args.reconcile_postings)
         print(f"\nseeded {args.reconcile_postings:,} postings in {time.perf_counter() - started:.1f}s")
         _time_reconcile()
     print(

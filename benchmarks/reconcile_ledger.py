@@ -31,15 +31,15 @@ def _load() -> str:
 
 def _seed(postings: int) -> int:
     """Seed until the table holds at least `postings` postings; returns how many it holds."""
-    from benchmarks.ledger_post import _seed_accounts, _seed_postings
+    from benchmarks.ledger_post import seed_accounts, seed_postings
     from ledger.models import Posting
 
     have = Posting.objects.count()
     if have >= postings:
         return have
     started = time.perf_counter()
-    ids = _seed_accounts(run=str(time.time_ns()))
-    _seed_postings(ids, postings - have)
+    ids = seed_accounts(run=str(time.time_ns()))
+    seed_postings(ids, postings - have)
     print(f"seeded {postings - have:,} postings in {time.perf_counter() - started:.1f}s", flush=True)
     return Posting.objects.count()
 

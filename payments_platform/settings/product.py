@@ -20,10 +20,11 @@ if REFUND_FEE_POLICY not in ("return", "retain"):
     raise environ.ImproperlyConfigured(f"REFUND_FEE_POLICY must be return or retain, not {REFUND_FEE_POLICY!r}.")
 # How many accounts the hot system accounts (fee revenue, each connector's receivable) are spread
 # over, chosen per payment intent, so that concurrent captures do not queue on one row lock
-# (docs/ledger.md "Sharded system accounts"). 1 turns sharding off. Changing it moves the refunds and
-# disputes of earlier payments to other fee shards: a shard too small for one is refused by
-# post_entry (400 balance_insufficient), never overdrawn.
-LEDGER_SYSTEM_ACCOUNT_SHARDS = env.int("LEDGER_SYSTEM_ACCOUNT_SHARDS", default=8)
+# (docs/ledger.md "Sharded system accounts"). 1 (the default) turns sharding off. Opt in only on
+# a fresh ledger or knowingly: changing it moves the refunds and disputes of earlier payments to
+# other fee shards, and a shard too small for one is refused by post_entry (400
+# balance_insufficient), never overdrawn, until the shard a payment used is stored with it.
+LEDGER_SYSTEM_ACCOUNT_SHARDS = env.int("LEDGER_SYSTEM_ACCOUNT_SHARDS", default=1)
 if LEDGER_SYSTEM_ACCOUNT_SHARDS < 1:
     raise environ.ImproperlyConfigured("LEDGER_SYSTEM_ACCOUNT_SHARDS must be at least 1.")
 # Seconds after its creation when a pending payout is due at the (simulated) bank.
