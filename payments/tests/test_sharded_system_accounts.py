@@ -8,11 +8,11 @@ import json
 import pytest
 from django.core.management import call_command
 
-from conftest import client_for, run_in_threads
 from ledger.models import Account, Posting
 from payments.models import PaymentIntent
 from payments.tests.disputes_support import open_dispute, paid_intent, rule, submit_evidence
 from payments.tests.support import create_intent
+from payments_platform.tests.support import client_for, run_in_threads
 from wallets.tests.factories import available_balance
 
 SHARDS = 8
