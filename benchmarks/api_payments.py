@@ -12,7 +12,9 @@ What it does, all on loopback:
    `--seconds`: each request creates and confirms a payment intent of 1.00-100.00 USD into a random
    user's wallet with that user's card and token (routing, the simulator's idempotent authorize-and-
    capture, the capture entry with its fee, the wallet's statement lines and two events). It prints
-   payments/s and p50/p95/p99 latency, and checks that every 201 is a succeeded intent.
+   payments/s and p50/p95/p99 latency, and checks that every 201 is a succeeded intent. Then the
+   same server answers `GET /health` for `--health-seconds`: the stack's own ceiling, printed
+   beside the payment rate with their ratio (issue 16's goal: at least 0.15).
 4. With `--settlement-rows N` (default 100,000; 0 to skip): inserts N captured intents (bulk
    SQL, no connector), writes the matching settlement CSV, and times `settlement_reconcile` on it,
    then a second run of the same file (which must post nothing). `--settlement-only` skips the
@@ -44,6 +46,7 @@ from benchmarks.support import (  # noqa: E402 - after the path setup
     create_database,
     drive_http,
     free_port,
+    health_rate,
     luhn_complete,
     percentile,
     start_gunicorn,
@@ -180,6 +183,9 @@ def main() -> None:
     parser.add_argument(
         "--settlement-only", action="store_true", help="Skip the HTTP run: seed one user and time reconcile only."
     )
+    parser.add_argument(
+        "--health-seconds", type=float, default=5.0, help="Measured /health after the payments run (default 5)."
+    )
     args = parser.parse_args()
 
     import django
@@ -205,6 +211,7 @@ def main() -> None:
     try:
         base_url = f"http://127.0.0.1:{port}"
         latencies, statuses, ids = _drive_api(base_url, seeded, args.clients, args.seconds, args.warmup)
+        health = health_rate(base_url, args.clients, args.health_seconds)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -215,6 +222,8 @@ def main() -> None:
     p50, p95, p99 = (percentile(latencies, fraction) * 1000 for fraction in (0.50, 0.95, 0.99))
     print(f"  latency p50 {p50:.1f} ms, p95 {p95:.1f} ms, p99 {p99:.1f} ms")
     print(f"  every 201 is a succeeded intent in the database: {succeeded == len(ids)} ({succeeded:,}/{len(ids):,})")
+    payment_rate = len(latencies) / args.seconds
+    print(f"  the same server's GET /health: {health:.1f}/s; payments / /health {payment_rate / health:.3f}")
     if args.settlement_rows:
         print(f"\nreconcile_settlement over {args.settlement_rows:,} rows:")
         _settlement(args.settlement_rows, seeded)

@@ -23,6 +23,9 @@ floor for what a separate load generator would measure.
 
     .venv/bin/python benchmarks/api_transfers.py [--seconds 10] [--clients 16] [--wallets 200] [--workers N]
 
+`--hot-wallet` sends every transfer into the same wallet (issue 16's "every transfer into one hot
+wallet"): every request then queues on that wallet's account row.
+
 After the transfers, the same server answers `GET /health` for `--health-seconds`: the stack's own
 ceiling, printed beside the transfer rate with their ratio.
 
@@ -50,6 +53,7 @@ from benchmarks.support import (  # noqa: E402 - after the path setup
     create_database,
     drive_http,
     free_port,
+    health_rate,
     percentile,
     start_gunicorn,
 )
@@ -78,11 +82,17 @@ def _seed_wallets(count: int):
     return seeded
 
 
-def _drive_api(base_url: str, seeded, clients: int, seconds: float, warmup: float):
-    """Run `clients` threads of transfers; return (latencies of 201s in seconds, status counts, transfer ids)."""
+def _drive_api(base_url: str, seeded, clients: int, seconds: float, warmup: float, *, hot_wallet: bool = False):
+    """Run `clients` threads of transfers; return (latencies of 201s in seconds, status counts, transfer ids).
+
+    With `hot_wallet`, every transfer credits the first seeded wallet (its sources are the others),
+    so every request queues on that wallet's account row lock."""
 
     def request(http, rng):
-        (source, token), (destination, _) = rng.sample(seeded, 2)
+        if hot_wallet:
+            (source, token), (destination, _) = rng.choice(seeded[1:]), seeded[0]
+        else:
+            (source, token), (destination, _) = rng.sample(seeded, 2)
         return http.post(
             "/v1/transfers",
             json={
@@ -151,19 +161,6 @@ def _transfer_create_work(rng, seeded) -> None:
     )
 
 
-def _health_rate(base_url: str, clients: int, seconds: float) -> float:
-    """`GET /health` answers per second from `clients` keep-alive clients: the server's own ceiling."""
-    latencies, _statuses, _ids = drive_http(
-        base_url,
-        clients=clients,
-        seconds=seconds,
-        warmup=0.5,
-        request=lambda http, rng: http.get("/health"),
-        ok_status=200,
-    )
-    return len(latencies) / seconds
-
-
 def _spread(values: list[float]) -> str:
     ordered = sorted(values)
     quartiles = statistics.quantiles(ordered, n=4, method="inclusive") if len(ordered) >= 2 else [ordered[0]] * 3
@@ -190,7 +187,7 @@ def _compare(args, seeded, servers: dict[str, tuple[Path, dict[str, str]]]) -> N
                 latencies, statuses, _ids = _drive_api(url, seeded, args.clients, args.seconds, args.warmup)
                 rate = len(latencies) / args.seconds
                 p50 = percentile(sorted(latencies), 0.50) * 1000
-                health = _health_rate(url, args.clients, args.health_seconds)
+                health = health_rate(url, args.clients, args.health_seconds)
                 rows[label].append((rate, p50, health))
                 print(
                     f"  round {round_number + 1:2} {label:6} {rate:7.1f} transfers/s  p50 {p50:6.1f} ms  "
@@ -246,6 +243,9 @@ def main() -> None:
         type=Path,
         help="Compare with another checkout (its own .venv), e.g. a worktree of main: before, then this one.",
     )
+    parser.add_argument(
+        "--hot-wallet", action="store_true", help="Every transfer credits one wallet (issue 16's hot-wallet goal)."
+    )
     parser.add_argument("--rounds", type=int, default=3, help="Comparisons: measured slices of each (default 3).")
     parser.add_argument(
         "--health-seconds", type=float, default=5.0, help="Measured /health after each API run (default 5)."
@@ -280,9 +280,9 @@ def main() -> None:
     server = start_gunicorn(port, args.workers, {"METRICS_ENABLED": "true" if args.metrics == "on" else "false"})
     try:
         latencies, statuses, transfer_ids = _drive_api(
-            f"http://127.0.0.1:{port}", seeded, args.clients, args.seconds, args.warmup
+            f"http://127.0.0.1:{port}", seeded, args.clients, args.seconds, args.warmup, hot_wallet=args.hot_wallet
         )
-        health_rate = _health_rate(f"http://127.0.0.1:{port}", args.clients, args.health_seconds)
+        health = health_rate(f"http://127.0.0.1:{port}", args.clients, args.health_seconds)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -290,14 +290,15 @@ def main() -> None:
     latencies.sort()
     api_rate = len(latencies) / args.seconds
     stored = Transfer.objects.filter(public_id__in=transfer_ids).count()
-    print(f"\nAPI  POST /v1/transfers over HTTP (gunicorn, {args.workers} workers, {args.clients} clients)")
+    into = ", every one into the same wallet" if args.hot_wallet else ""
+    print(f"\nAPI  POST /v1/transfers over HTTP (gunicorn, {args.workers} workers, {args.clients} clients{into})")
     print(f"  transfers/s      {api_rate:10.1f}   ({len(latencies)} succeeded in {args.seconds:g} s)")
     p50, p95, p99 = (percentile(latencies, fraction) * 1000 for fraction in (0.50, 0.95, 0.99))
     mean = statistics.fmean(latencies or [0]) * 1000
     print(f"  latency ms       p50 {p50:.1f}   p95 {p95:.1f}   p99 {p99:.1f}   mean {mean:.1f}")
     print(f"  responses        {dict(sorted(statuses.items()))}")
     print(f"  201s found as transfers in the database: {stored}/{len(transfer_ids)}")
-    print(f"  the same server's GET /health: {health_rate:.1f}/s; transfers / /health {api_rate / health_rate:.3f}")
+    print(f"  the same server's GET /health: {health:.1f}/s; transfers / /health {api_rate / health:.3f}")
 
     post_entry_rate = _in_process_rate(seeded, args.clients, args.seconds, _post_entry_work)
     service_rate = _in_process_rate(seeded, args.clients, args.seconds, _transfer_create_work)
@@ -313,7 +314,7 @@ def main() -> None:
         "benchmarks/api_transfers.py",
     ]
     rerun += ["--seconds", f"{args.seconds:g}", "--clients", str(args.clients), "--wallets", str(args.wallets)]
-    rerun += ["--workers", str(args.workers)]
+    rerun += ["--workers", str(args.workers)] + (["--hot-wallet"] if args.hot_wallet else [])
     print("\nRerun: " + " ".join(rerun))
 
 

@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.support import benchmark_environment, create_database  # noqa: E402 - after the path setup
 
-benchmark_environment(database="pp_capture_bench")
+benchmark_environment(database="pp_capture_bench", redis_db=11)
 
 WALLETS = 64
 AMOUNT = 10_000

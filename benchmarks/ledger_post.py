@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.support import benchmark_environment, create_database  # noqa: E402 - after the path setup
 
-benchmark_environment(database="pp_ledger_bench")
+benchmark_environment(database="pp_ledger_bench", redis_db=8)
 
 ACCOUNTS = 10_000
 FUNDING = 10**12

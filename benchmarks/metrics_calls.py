@@ -24,7 +24,7 @@ os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="pp-prometheus-
 
 from benchmarks.support import benchmark_environment  # noqa: E402
 
-benchmark_environment(database="pp_transfers_bench")
+benchmark_environment(database="pp_transfers_bench", redis_db=5)
 
 
 def main() -> None:

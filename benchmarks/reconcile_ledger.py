@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.support import benchmark_environment, create_database  # noqa: E402 - after the path setup
 
-benchmark_environment(database="pp_reconcile_bench")
+benchmark_environment(database="pp_reconcile_bench", redis_db=8)
 
 
 def _load() -> str:

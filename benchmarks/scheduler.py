@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.support import benchmark_environment, create_database, percentile  # noqa: E402
 
-benchmark_environment(database="pp_scheduler_bench")
+benchmark_environment(database="pp_scheduler_bench", redis_db=12)
 os.environ["LOG_LEVEL"] = "INFO"
 os.environ["LOG_FORMAT"] = "json"
 os.environ["NATS_URL"] = ""

@@ -147,3 +147,17 @@ def drive_http(base_url: str, *, clients: int, seconds: float, warmup: float, re
     for thread in threads:
         thread.join()
     return latencies, statuses, created_ids
+
+
+def health_rate(base_url: str, clients: int, seconds: float) -> float:
+    """`GET /health` answers per second from `clients` keep-alive clients: the same server's own
+    ceiling, measured right after a path's run so that the two figures share the machine's state."""
+    latencies, _statuses, _ids = drive_http(
+        base_url,
+        clients=clients,
+        seconds=seconds,
+        warmup=0.5,
+        request=lambda http, rng: http.get("/health"),
+        ok_status=200,
+    )
+    return len(latencies) / seconds

@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.support import benchmark_environment, create_database  # noqa: E402 - after the path setup
 
-benchmark_environment(database="pp_webhooks_bench")
+benchmark_environment(database="pp_webhooks_bench", redis_db=10)
 os.environ["WEBHOOK_ALLOW_PRIVATE_URLS"] = "true"
 
 

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 from fraud.models import ListEntry, normalize_list_value
 from fraud.pipeline.rules import LIST_NAMES
+from payments_platform.db import prepared_cursor
 
 # Which signals are looked up on the lists of each kind.
 KIND_SIGNALS = {
@@ -44,13 +45,20 @@ def candidates(signals: Mapping) -> dict[str, set[str]]:
     return found
 
 
+# On every screened request: one statement text whatever the number of values, so PostgreSQL
+# prepares it once per connection (payments_platform.db), and no ORM query to compile.
+_LIST_HITS_SQL = "SELECT kind, list_action, value FROM fraud_listentry WHERE value = ANY(%s::varchar[])"
+
+
 def list_hits(values_by_kind: Mapping[str, set[str]]) -> dict[str, list[str]]:
     """{list name: [values on it]} for these values, looked up together on the indexed `value`."""
     every_value = set().union(*values_by_kind.values()) if values_by_kind else set()
     if not every_value:
         return {}
     hits: dict[str, list[str]] = {}
-    rows = ListEntry.objects.filter(value__in=sorted(every_value)).values_list("kind", "list_action", "value")
+    with prepared_cursor() as cursor:
+        cursor.execute(_LIST_HITS_SQL, [sorted(every_value)])
+        rows = cursor.fetchall()
     for kind, action, value in rows:
         if value in values_by_kind.get(kind, ()):
             hits.setdefault(list_name(kind, action), []).append(value)
