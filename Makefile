@@ -11,7 +11,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 # (payments_platform/devstack/, data in .data/; docs/foundation.md). Set: those are used.
 DEVSTACK := $(BIN)/python -m payments_platform.devstack
 
-.PHONY: run serve clean-data test install install-dev lint format check-migrations importlint security audit ci clean superuser chaos chaos-fast load
+.PHONY: run serve clean-data test install install-dev lint format check-migrations importlint security audit ci clean superuser manage chaos chaos-fast load
 
 $(UV):
 	$(PYTHON) -m venv $(VENV)
@@ -94,6 +94,12 @@ load: install-dev
 
 superuser: install
 	DEBUG=$${DEBUG:-true} $(DEVSTACK) run -- $(BIN)/python manage.py createsuperuser
+
+# Any management command on the same servers as `make run` (embedded ones when the URLs are unset),
+# beside a running `make run` or alone: make manage CMD="reconcile_ledger".
+manage: install
+	@test -n "$(CMD)" || { echo 'Usage: make manage CMD="reconcile_ledger"'; exit 2; }
+	DEBUG=$${DEBUG:-true} HTTPS_ONLY=$${HTTPS_ONLY:-false} $(DEVSTACK) run -- $(BIN)/python manage.py $(CMD)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache
