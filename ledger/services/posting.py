@@ -5,9 +5,9 @@ See `ledger.models` for the sign convention: a line's amount is signed, + debit 
 
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
-from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.utils import CursorWrapper
 
 from ledger.errors import CurrencyMismatch, InsufficientFunds, InvalidEntry, UnbalancedEntry
@@ -60,48 +60,27 @@ def post_entry(
     """
     pks = lines_validate(lines)
     db = connections[DEFAULT_DB_ALIAS]  # once: every `connection.x` is a lookup in a context-local
-    arguments = {
-        "db": db,
-        "lines": lines,
-        "pks": pks,
-        "lock_codes": tuple(lock_codes) if complete is not None else (),
-        "complete": complete,
-        "entry": JournalEntry(
-            kind=kind,
-            description=description,
-            reference=reference,
-            reverses=reverses,
-            metadata=metadata or {},
-            created_by=created_by,
-            request_id=request_id or "",
-        ),
-    }
-    if db.in_atomic_block:
-        # Inside the caller's transaction no savepoint is needed: every refusal is raised
-        # before the first write, and the write is a single statement.
-        entry, postings, running = _post_locked(**arguments)
-    else:
-        with transaction.atomic():
-            entry, postings, running = _post_locked(**arguments)
+    entry = JournalEntry(
+        kind=kind,
+        description=description,
+        reference=reference,
+        reverses=reverses,
+        metadata=metadata or {},
+        created_by=created_by,
+        request_id=request_id or "",
+    )
+    lock_codes = tuple(lock_codes) if complete is not None else ()
+    # Inside the caller's transaction no savepoint is needed: every refusal is raised before the
+    # first write, and the write is a single statement. One cursor for the lock and the write.
+    with nullcontext() if db.in_atomic_block else transaction.atomic(), prepared_cursor(db) as cursor:
+        entry, postings, running = _lock_check_write(
+            cursor, lines=lines, pks=pks, entry=entry, lock_codes=lock_codes, complete=complete
+        )
     for line in lines:
         if isinstance(line.account, Account):
             line.account.balance = running[line.account.pk]
     entry.written_postings = postings
     return entry
-
-
-def _post_locked(
-    *,
-    db: BaseDatabaseWrapper,
-    lines: Sequence[Line],
-    pks: list[int],
-    entry: JournalEntry,
-    lock_codes: Sequence[str] = (),
-    complete: CompleteLines | None = None,
-) -> tuple[JournalEntry, list[Posting], dict[int, int]]:
-    """The body of `post_entry`, inside a transaction: lock, check, write (one cursor for both)."""
-    with prepared_cursor(db) as cursor:
-        return _lock_check_write(cursor, lines=lines, pks=pks, entry=entry, lock_codes=lock_codes, complete=complete)
 
 
 def _lock_check_write(
