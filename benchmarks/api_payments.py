@@ -43,7 +43,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.support import (  # noqa: E402 - after the path setup
     benchmark_environment,
-    create_database,
+    database_ready,
     drive_http,
     free_port,
     health_rate,
@@ -188,15 +188,10 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    import django
-
-    create_database()
-    django.setup()
-    from django.core.management import call_command
+    database_ready()
 
     from payments.models import PaymentIntent
 
-    call_command("migrate", verbosity=0)
     if args.settlement_only:
         print(f"reconcile_settlement over {args.settlement_rows:,} rows (load average {_load()}):")
         _settlement(args.settlement_rows, _seed(1))

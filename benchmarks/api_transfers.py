@@ -50,7 +50,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.support import (  # noqa: E402 - after the path setup
     benchmark_environment,
-    create_database,
+    database_ready,
     drive_http,
     free_port,
     health_rate,
@@ -252,16 +252,11 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    import django
-
-    create_database()
-    django.setup()
-    from django.core.management import call_command
+    database_ready()
     from django.db import connection
 
     from wallets.models import Transfer
 
-    call_command("migrate", verbosity=0)
     print(
         f"database {connection.settings_dict['NAME']}, {os.cpu_count()} CPU(s), gunicorn workers {args.workers}, "
         f"{args.clients} clients, {args.wallets} wallets, {args.seconds:g} s per run",

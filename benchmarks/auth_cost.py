@@ -15,7 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.support import benchmark_environment, create_database  # noqa: E402
+from benchmarks.support import benchmark_environment, database_ready  # noqa: E402
 
 benchmark_environment(database="pp_transfers_bench", redis_db=5)
 
@@ -25,11 +25,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=500)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    import django
-
-    create_database()
-    django.setup()
-    from django.core.management import call_command
+    database_ready()
     from django.test import RequestFactory
     from rest_framework.request import Request
     from rest_framework_simplejwt.authentication import JWTAuthentication
@@ -38,7 +34,6 @@ def main() -> None:
     from accounts.authentication import BearerAuthentication
     from accounts.models import User
 
-    call_command("migrate", verbosity=0)
     user = User.objects.create_user(email=f"auth-cost-{User.objects.count()}@example.com", password=None)
     authorization = f"Bearer {AccessToken.for_user(user)}"
     factory = RequestFactory()

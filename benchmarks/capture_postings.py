@@ -32,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.support import benchmark_environment, create_database  # noqa: E402 - after the path setup
+from benchmarks.support import benchmark_environment, database_ready  # noqa: E402 - after the path setup
 
 benchmark_environment(database="pp_capture_bench", redis_db=11)
 
@@ -104,14 +104,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=2, help="Pairs of runs, in alternating order.")
     args = parser.parse_args()
 
-    create_database()
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    database_ready()
     from django.db import connection
 
-    call_command("migrate", verbosity=0)
     run = str(time.time_ns())
     wallets = _seed_wallets(run)
     # Fresh shard keys, so no run reuses an intent's key; a large start keeps clear of real intents.

@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.support import ROOT, benchmark_environment, create_database, percentile, start_gunicorn
+from benchmarks.support import ROOT, benchmark_environment, database_ready, percentile, start_gunicorn
 
 PASSWORD = "violet-harbour-quantum-88"
 EXP = {"exp_month": 12, "exp_year": 2099, "cvc": "123"}
@@ -74,13 +74,7 @@ def main() -> None:
     benchmark_environment(database="pp_i17b_dispute_bench", redis_db=5)
     os.environ["CONNECTOR_NOTIFICATION_BASE_URL"] = f"http://127.0.0.1:{args.port}"
     os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    create_database()
-    call_command("migrate", verbosity=0)
+    database_ready()
 
     import httpx
 

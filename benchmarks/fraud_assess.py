@@ -30,7 +30,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from benchmarks.support import benchmark_environment, create_database, percentile  # noqa: E402 - after the path setup
+from benchmarks.support import benchmark_environment, database_ready, percentile  # noqa: E402 - after the path setup
 
 benchmark_environment(database="pp_fraud_bench", redis_db=6)
 
@@ -49,11 +49,7 @@ def main() -> None:
     parser.add_argument("--confirms", type=int, default=1500, help="Confirms per mode (0: skip that part).")
     arguments = parser.parse_args()
 
-    create_database()
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    database_ready()
     from django.db import transaction
     from django.utils import timezone
 
@@ -62,7 +58,6 @@ def main() -> None:
     from fraud.pipeline.context import RiskContext
     from fraud.services import assess, assessment_record, blocklist_add, velocity_record
 
-    call_command("migrate", verbosity=0)
     users = [
         User.objects.get_or_create(email=f"bench-fraud-{index}@example.com", defaults={"name": "bench"})[0]
         for index in range(50)

@@ -32,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.support import benchmark_environment, create_database  # noqa: E402 - after the path setup
+from benchmarks.support import benchmark_environment, database_ready  # noqa: E402 - after the path setup
 
 benchmark_environment(database="pp_ledger_bench", redis_db=8)
 
@@ -285,14 +285,9 @@ def main() -> None:
     parser.add_argument("--reconcile-postings", type=int, default=0, help="Seed this many postings, time reconcile.")
     args = parser.parse_args()
 
-    create_database()
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    database_ready()
     from django.db import connection
 
-    call_command("migrate", verbosity=0)
     ids = seed_accounts(run=str(time.time_ns()))
     connection.close()
 

@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.support import benchmark_environment, create_database  # noqa: E402 - after the path setup
+from benchmarks.support import benchmark_environment, database_ready  # noqa: E402 - after the path setup
 
 benchmark_environment(database="pp_reconcile_bench", redis_db=8)
 
@@ -50,16 +50,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="Timed runs of every check.")
     args = parser.parse_args()
 
-    create_database()
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    database_ready()
     from django.db import connection
 
     from ledger.reconciliation import reconcile
 
-    call_command("migrate", verbosity=0)
     total = _seed(args.postings)
     print(f"PostgreSQL {connection.cursor().connection.info.server_version}, {total:,} postings")
     for attempt in range(1, args.repeat + 1):

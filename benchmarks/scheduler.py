@@ -30,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.support import benchmark_environment, create_database, percentile  # noqa: E402
+from benchmarks.support import benchmark_environment, database_ready, percentile  # noqa: E402
 
 benchmark_environment(database="pp_scheduler_bench", redis_db=12)
 os.environ["LOG_LEVEL"] = "INFO"
@@ -126,13 +126,8 @@ def main() -> None:
     parser.add_argument("--interval", type=int, default=30, help="SCHEDULE_PROCESS_PAYOUTS_SECONDS")
     args = parser.parse_args()
 
-    import django
+    database_ready()
 
-    django.setup()
-    create_database()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
     load = os.getloadavg()[0]
     if args.takeovers:
         takeovers = measure_takeovers(args.takeovers, args.retry)

@@ -52,6 +52,16 @@ def create_database() -> None:
             conn.execute(f'CREATE DATABASE "{database["NAME"]}"')
 
 
+def database_ready() -> None:
+    """The benchmark's own database created if missing (`create_database`), Django set up, and migrated."""
+    import django
+    from django.core.management import call_command
+
+    create_database()
+    django.setup()
+    call_command("migrate", verbosity=0)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.support import (  # noqa: E402 - after the path setup
     benchmark_environment,
-    create_database,
+    database_ready,
     percentile,
     start_gunicorn,
 )
@@ -110,16 +110,12 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=18390, help="gunicorn's port on 127.0.0.1 (default 18390).")
     args = parser.parse_args()
 
-    import django
     import httpx
 
-    create_database()
-    django.setup()
-    from django.core.management import call_command
+    database_ready()
 
     from payments.models import PaymentIntent
 
-    call_command("migrate", verbosity=0)
     wallet, method, token = _seed()
     base_url = f"http://127.0.0.1:{args.port}"
     print(f"Starting gunicorn ({args.workers} workers) on {base_url} ...")

@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.support import benchmark_environment, create_database  # noqa: E402 - after the path setup
+from benchmarks.support import benchmark_environment, database_ready  # noqa: E402 - after the path setup
 
 benchmark_environment(database="pp_webhooks_bench", redis_db=10)
 os.environ["WEBHOOK_ALLOW_PRIVATE_URLS"] = "true"
@@ -108,14 +108,9 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=4, help="threads per worker process")
     args = parser.parse_args()
 
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    database_ready()
     from django.db import connection
 
-    create_database()
-    call_command("migrate", verbosity=0)
     connection.close()
 
     multiprocessing.set_start_method("spawn")
