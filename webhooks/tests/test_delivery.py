@@ -11,24 +11,10 @@ from webhooks.events import event_body
 from webhooks.models import Event, WebhookDelivery, WebhookEndpoint
 from webhooks.sender import Sender
 from webhooks.services import endpoint_secret_rotate, event_record
-from webhooks.tests.factories import WebhookEndpointFactory
 from webhooks.tests.receiver import Reply
 from webhooks.worker import delivery_attempt_next
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def sender(settings):
-    settings.WEBHOOK_TIMEOUT_SECONDS = 5
-    client = Sender(timeout_seconds=5)
-    yield client
-    client.close()
-
-
-@pytest.fixture
-def endpoint(user, receiver):
-    return WebhookEndpointFactory(user=user, url=receiver.url())
 
 
 def _record_event(user, event_type="transfer.created") -> Event:

@@ -8,25 +8,11 @@ from django.utils import timezone
 
 from webhooks import worker
 from webhooks.models import Event, WebhookAttempt, WebhookDelivery
-from webhooks.sender import Sender
 from webhooks.services import event_record
-from webhooks.tests.factories import WebhookEndpointFactory
 from webhooks.tests.receiver import Reply
 from webhooks.worker import delivery_attempts_next
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def sender():
-    client = Sender(timeout_seconds=5)
-    yield client
-    client.close()
-
-
-@pytest.fixture
-def endpoint(user, receiver):
-    return WebhookEndpointFactory(user=user, url=receiver.url())
 
 
 def _record_events(user, count: int) -> list[Event]:
