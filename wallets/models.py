@@ -130,6 +130,11 @@ class Transfer(models.Model):
     def __str__(self) -> str:
         return self.public_id
 
+    @property
+    def parties(self) -> list:
+        """The users its events go to: the sender, and the recipient when that is another user."""
+        return [self.sender] if self.recipient_id == self.sender_id else [self.sender, self.recipient]
+
 
 class Payout(models.Model):
     """A withdrawal to a bank account: money sits in "payouts in transit" until the bank settles it.

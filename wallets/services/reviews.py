@@ -82,10 +82,7 @@ def transfer_review_reject(*, review) -> None:
 def transfer_review_event(*, review, event_type: str, data: dict) -> None:
     """Record a transfer review's `review.opened` / `review.closed` for the sender and the recipient."""
     transfer = Transfer.objects.select_related("sender", "recipient").get(public_id=review.object_id)
-    parties = [transfer.sender]
-    if transfer.recipient_id != transfer.sender_id:
-        parties.append(transfer.recipient)
-    _review_event_record(review=review, users=parties, event_type=event_type, data=data)
+    _review_event_record(review=review, users=transfer.parties, event_type=event_type, data=data)
 
 
 FRAUD_REVIEW_REJECTED = "fraud_review_rejected"

@@ -94,7 +94,7 @@ def transfer_create(
         source_wallet=source,
         destination_wallet=destination,
         sender=user,
-        recipient_id=destination.user_id,
+        recipient=destination.user,
         amount=amount,
         currency=source.currency,
         description=description,
@@ -104,7 +104,6 @@ def transfer_create(
         created=timezone.now(),
     )
     transfer_id = transfer.public_id
-    parties = [user] if destination.user_id == user.pk else [user, destination.user]
     wallet_lines = [
         WalletLine(
             wallet=source,
@@ -134,7 +133,7 @@ def transfer_create(
                 # Everything that takes no account lock goes first, so the wallets' row locks (taken
                 # by post_entry) are held for as few statements as possible. A refused entry rolls
                 # it all back.
-                for party in parties:
+                for party in transfer.parties:
                     event_record(
                         user=party, event_type="transfer.created", data_object=representation, request_id=request_id
                     )
@@ -286,8 +285,7 @@ def transfer_reverse(*, transfer: Transfer, actor, reason: str = "", request_id:
         locked.status = Transfer.Status.REVERSED
         locked.save(update_fields=["status"])
         representation = transfer_representation(locked)
-        parties = [locked.sender] if locked.recipient_id == locked.sender_id else [locked.sender, locked.recipient]
-        for party in parties:
+        for party in locked.parties:
             event_record(user=party, event_type="transfer.reversed", data_object=representation, request_id=request_id)
         audit_log_record(
             action="wallet.transfer.reversed",
