@@ -8,13 +8,14 @@ What it does, all on loopback:
 2. Starts gunicorn with the production settings (DEBUG=false, HTTPS_ONLY=false, a real
    SECRET_KEY, persistent database connections, `--workers`, default 2 * cores + 1; the simulator
    connectors answer after `--connector-latency-ms`, default 0) and waits for /health.
-3. Runs `--clients` concurrent HTTP clients (threads, one keep-alive httpx.Client each) for
-   `--seconds`: each request creates and confirms a payment intent of 1.00-100.00 USD into a random
-   user's wallet with that user's card and token (routing, the simulator's idempotent authorize-and-
-   capture, the capture entry with its fee, the wallet's statement lines and two events). It prints
-   payments/s and p50/p95/p99 latency, and checks that every 201 is a succeeded intent. Then the
-   same server answers `GET /health` for `--health-seconds`: the stack's own ceiling, printed
-   beside the payment rate with their ratio (issue 16's goal: at least 0.15).
+3. Sends requests for `--seconds` (after `--warmup`) from `--clients` keep-alive connections
+   (wrk, or threads with `--load python`, as in `api_transfers.py`): each creates and confirms a
+   payment intent of 1.00-100.00 USD into a random user's wallet with that user's card and token
+   (routing, the simulator's idempotent authorize-and-capture, the capture entry with its fee, the
+   wallet's statement lines and two events). It prints payments/s and p50/p99 latency, and the
+   succeeded intents the database gained. Then the same server answers `GET /health` for
+   `--health-seconds`: the stack's own ceiling, printed beside the payment rate with their ratio
+   (issue 16's goal: at least 0.15).
 4. With `--settlement-rows N` (default 100,000; 0 to skip): inserts N captured intents (bulk
    SQL, no connector), writes the matching settlement CSV, and times `settlement_reconcile` on it,
    then a second run of the same file (which must post nothing). `--settlement-only` skips the
@@ -30,6 +31,7 @@ floor for what a separate load generator would measure.
 import argparse
 import csv
 import datetime
+import json
 import os
 import random
 import shlex
@@ -42,14 +44,19 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.support import (  # noqa: E402 - after the path setup
+    FRAUD_CHECK_SETS,
+    LOADS,
+    LoadResult,
+    Request,
     benchmark_environment,
     database_ready,
-    drive_http,
+    default_load,
+    drive_requests,
     free_port,
     health_rate,
     luhn_complete,
-    percentile,
     start_gunicorn,
+    use_fraud_checks,
 )
 
 benchmark_environment(database="pp_payments_bench", redis_db=7)
@@ -85,24 +92,30 @@ def _seed(count: int):
     return seeded
 
 
-def _drive_api(base_url: str, seeded, clients: int, seconds: float, warmup: float):
-    """`clients` threads creating and confirming intents; returns (latencies of 201s, status counts, ids)."""
-
-    def request(http, rng):
+def _payment_requests(seeded, count: int = 20_000) -> list[Request]:
+    """`count` intents of 1.00-100.00 USD, created and confirmed into a random user's wallet with that
+    user's card and token."""
+    rng = random.Random(15)
+    requests = []
+    for _ in range(count):
         wallet, method, token = rng.choice(seeded)
-        return http.post(
-            "/v1/payment_intents",
-            json={
-                "amount": rng.randint(100, 10_000),
-                "currency": "usd",
-                "wallet": wallet,
-                "payment_method": method,
-                "confirm": True,
-            },
-            headers={"Authorization": f"Bearer {token}"},
-        )
+        body = {"amount": rng.randint(100, 10_000), "currency": "usd", "wallet": wallet, "payment_method": method}
+        requests.append(Request("POST", "/v1/payment_intents", token, json.dumps({**body, "confirm": True})))
+    return requests
 
-    return drive_http(base_url, clients=clients, seconds=seconds, warmup=warmup, request=request)
+
+def _drive_api(base_url: str, requests: list[Request], args) -> tuple[LoadResult, int]:
+    """The payments run; returns what the load saw and how many succeeded intents the database
+    gained in the measured part (the warm-up's 201s taken off)."""
+    from payments.models import PaymentIntent
+
+    def succeeded() -> int:
+        return PaymentIntent.objects.filter(status="succeeded").count()
+
+    before = succeeded()
+    warmup = drive_requests(base_url, requests, clients=args.clients, seconds=args.warmup, warmup=0, load=args.load)
+    result = drive_requests(base_url, requests, clients=args.clients, seconds=args.seconds, warmup=0, load=args.load)
+    return result, succeeded() - before - warmup.statuses.get(201, 0)
 
 
 def _load() -> str:
@@ -186,11 +199,19 @@ def main() -> None:
     parser.add_argument(
         "--health-seconds", type=float, default=5.0, help="Measured /health after the payments run (default 5)."
     )
+    parser.add_argument(
+        "--load", choices=LOADS, default=default_load(), help="Load generator (default: wrk when installed)."
+    )
+    parser.add_argument(
+        "--fraud-checks",
+        choices=sorted(FRAUD_CHECK_SETS),
+        default="default",
+        help="FRAUD_CHECKS for gunicorn and this process: the defaults, or the list checks only (issue 16).",
+    )
     args = parser.parse_args()
+    use_fraud_checks(args.fraud_checks)
 
     database_ready()
-
-    from payments.models import PaymentIntent
 
     if args.settlement_only:
         print(f"reconcile_settlement over {args.settlement_rows:,} rows (load average {_load()}):")
@@ -205,19 +226,21 @@ def main() -> None:
     server = start_gunicorn(port, args.workers, {"PAYMENT_SIMULATOR_LATENCY_MS": str(args.connector_latency_ms)})
     try:
         base_url = f"http://127.0.0.1:{port}"
-        latencies, statuses, ids = _drive_api(base_url, seeded, args.clients, args.seconds, args.warmup)
-        health = health_rate(base_url, args.clients, args.health_seconds)
+        result, succeeded = _drive_api(base_url, _payment_requests(seeded), args)
+        health = health_rate(base_url, args.clients, args.health_seconds, load=args.load)
     finally:
         server.terminate()
         server.wait(timeout=30)
-    latencies.sort()
-    succeeded = PaymentIntent.objects.filter(public_id__in=ids, status="succeeded").count()
-    print(f"\nPOST /v1/payment_intents (confirm: true), {args.clients} clients, {args.seconds:.0f} s:")
-    print(f"  {len(latencies) / args.seconds:,.0f} payments/s ({len(latencies):,} succeeded; statuses {statuses})")
-    p50, p95, p99 = (percentile(latencies, fraction) * 1000 for fraction in (0.50, 0.95, 0.99))
-    print(f"  latency p50 {p50:.1f} ms, p95 {p95:.1f} ms, p99 {p99:.1f} ms")
-    print(f"  every 201 is a succeeded intent in the database: {succeeded == len(ids)} ({succeeded:,}/{len(ids):,})")
-    payment_rate = len(latencies) / args.seconds
+    created = result.statuses.get(201, 0)
+    print(
+        f"\nPOST /v1/payment_intents (confirm: true), {args.clients} clients, {result.seconds:.1f} s, "
+        f"load {args.load}, fraud checks {args.fraud_checks}:"
+    )
+    print(f"  {result.rate(201):,.1f} payments/s ({created:,} succeeded; statuses {result.statuses})")
+    print(f"  latency p50 {result.p50_ms:.1f} ms, p99 {result.p99_ms:.1f} ms, mean {result.mean_ms:.1f} ms")
+    consistent = created <= succeeded <= created + 2 * args.clients  # the in-flight requests at each stop
+    print(f"  succeeded intents the database gained: {succeeded:,} for {created:,} 201s: {consistent}")
+    payment_rate = result.rate(201)
     print(f"  the same server's GET /health: {health:.1f}/s; payments / /health {payment_rate / health:.3f}")
     if args.settlement_rows:
         print(f"\nreconcile_settlement over {args.settlement_rows:,} rows:")

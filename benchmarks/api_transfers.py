@@ -9,10 +9,13 @@ What it does, all on loopback:
 2. Starts gunicorn with the production settings (DEBUG=false, HTTPS_ONLY=false, a real
    SECRET_KEY, persistent database connections, `--workers`, default 2 * cores + 1) and waits
    for /health.
-3. Runs `--clients` concurrent HTTP clients (threads, one keep-alive httpx.Client each) for
-   `--seconds`: each request is a transfer of 1-100 cents between two random wallets, sent with
-   the source owner's bearer token. It prints transfers/s and p50/p95/p99 latency, and checks
-   that every 201 is a transfer in the database.
+3. Sends transfers for `--seconds` (after `--warmup`) from `--clients` keep-alive connections:
+   each request is a transfer of 1-100 cents between two random wallets, sent with the source
+   owner's bearer token. The load generator is wrk (`--load wrk`, the default when Debian's `wrk`
+   is installed, as in issue 16's measurements) or `--load python` (threads with one httpx client
+   each, which spend most of a core on themselves: `benchmarks/wrk.py`). It prints transfers/s
+   and p50/p99 latency, and the transfers the database gained, which must be at least the 201s
+   (the requests still in flight when wrk stops are answered but not counted).
 4. In the same run, in this process, the same number of threads call `ledger.services.post_entry`
    (the ledger core alone: two lines between two random wallets' accounts) and then
    `wallets.services.transfer_create` (the whole use case without HTTP) for `--seconds` each,
@@ -36,6 +39,7 @@ each round, the medians, and the per-round ratio with its spread (docs/observabi
 """
 
 import argparse
+import json
 import os
 import random
 import shlex
@@ -49,13 +53,18 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.support import (  # noqa: E402 - after the path setup
+    FRAUD_CHECK_SETS,
+    LOADS,
+    LoadResult,
+    Request,
     benchmark_environment,
     database_ready,
-    drive_http,
+    default_load,
+    drive_requests,
     free_port,
     health_rate,
-    percentile,
     start_gunicorn,
+    use_fraud_checks,
 )
 
 benchmark_environment(database="pp_transfers_bench", redis_db=5)
@@ -82,28 +91,33 @@ def _seed_wallets(count: int):
     return seeded
 
 
-def _drive_api(base_url: str, seeded, clients: int, seconds: float, warmup: float, *, hot_wallet: bool = False):
-    """Run `clients` threads of transfers; return (latencies of 201s in seconds, status counts, transfer ids).
+def _transfer_requests(seeded, *, hot_wallet: bool = False, count: int = 20_000) -> list[Request]:
+    """`count` transfers of 1-100 cents between random wallets, each with its source owner's token.
 
     With `hot_wallet`, every transfer credits the first seeded wallet (its sources are the others),
     so every request queues on that wallet's account row lock."""
-
-    def request(http, rng):
+    rng = random.Random(16)
+    requests = []
+    for _ in range(count):
         if hot_wallet:
             (source, token), (destination, _) = rng.choice(seeded[1:]), seeded[0]
         else:
             (source, token), (destination, _) = rng.sample(seeded, 2)
-        return http.post(
-            "/v1/transfers",
-            json={
-                "source_wallet": source.public_id,
-                "destination_wallet": destination.public_id,
-                "amount": rng.randint(1, 100),
-            },
-            headers={"Authorization": f"Bearer {token}"},
-        )
+        body = {"source_wallet": source.public_id, "destination_wallet": destination.public_id}
+        requests.append(Request("POST", "/v1/transfers", token, json.dumps({**body, "amount": rng.randint(1, 100)})))
+    return requests
 
-    return drive_http(base_url, clients=clients, seconds=seconds, warmup=warmup, request=request)
+
+def _drive_api(base_url: str, requests: list[Request], args) -> tuple[LoadResult, int]:
+    """The transfers run; returns what the load saw and how many transfers the database gained meanwhile
+    (warm-up included: every 201 of both runs must be one)."""
+    from wallets.models import Transfer
+
+    before = Transfer.objects.count()
+    warmup = drive_requests(base_url, requests, clients=args.clients, seconds=args.warmup, warmup=0, load=args.load)
+    result = drive_requests(base_url, requests, clients=args.clients, seconds=args.seconds, warmup=0, load=args.load)
+    gained = Transfer.objects.count() - before
+    return result, gained - warmup.statuses.get(201, 0)
 
 
 def _in_process_rate(seeded, threads: int, seconds: float, work) -> float:
@@ -167,7 +181,7 @@ def _spread(values: list[float]) -> str:
     return f"min {ordered[0]:.3f}, quartiles {quartiles[0]:.3f}-{quartiles[2]:.3f}, max {ordered[-1]:.3f}"
 
 
-def _compare(args, seeded, servers: dict[str, tuple[Path, dict[str, str]]]) -> None:
+def _compare(args, requests: list[Request], servers: dict[str, tuple[Path, dict[str, str]]]) -> None:
     """Serve two configurations side by side (both started once, both warm) and alternate measured
     slices between them, ABBA, so that the shared machine's load falls on both alike. Each slice is
     `--seconds` of transfers and then `--health-seconds` of /health on the same server. Prints every
@@ -184,14 +198,13 @@ def _compare(args, seeded, servers: dict[str, tuple[Path, dict[str, str]]]) -> N
             order = labels if round_number % 2 == 0 else labels[::-1]
             for label in order:
                 url = f"http://127.0.0.1:{ports[label]}"
-                latencies, statuses, _ids = _drive_api(url, seeded, args.clients, args.seconds, args.warmup)
-                rate = len(latencies) / args.seconds
-                p50 = percentile(sorted(latencies), 0.50) * 1000
-                health = health_rate(url, args.clients, args.health_seconds)
+                result, _stored = _drive_api(url, requests, args)
+                rate, p50 = result.rate(201), result.p50_ms
+                health = health_rate(url, args.clients, args.health_seconds, load=args.load)
                 rows[label].append((rate, p50, health))
                 print(
                     f"  round {round_number + 1:2} {label:6} {rate:7.1f} transfers/s  p50 {p50:6.1f} ms  "
-                    f"/health {health:7.1f}/s  ratio {rate / health:.3f}  {statuses}",
+                    f"/health {health:7.1f}/s  ratio {rate / health:.3f}  {result.statuses}",
                     flush=True,
                 )
     finally:
@@ -217,7 +230,8 @@ def _compare(args, seeded, servers: dict[str, tuple[Path, dict[str, str]]]) -> N
         ".venv/bin/python benchmarks/api_transfers.py",
         "--metrics compare" if args.metrics == "compare" else f"--baseline-root {shlex.quote(str(args.baseline_root))}",
         f"--rounds {args.rounds} --seconds {args.seconds:g} --health-seconds {args.health_seconds:g}",
-        f"--clients {args.clients} --wallets {args.wallets} --workers {args.workers}",
+        f"--clients {args.clients} --wallets {args.wallets} --workers {args.workers} --load {args.load}",
+        f"--fraud-checks {args.fraud_checks}",
     ]
     print("\nRerun: " + " ".join(rerun))
 
@@ -246,16 +260,24 @@ def main() -> None:
     parser.add_argument(
         "--hot-wallet", action="store_true", help="Every transfer credits one wallet (issue 16's hot-wallet goal)."
     )
+    parser.add_argument(
+        "--load", choices=LOADS, default=default_load(), help="Load generator (default: wrk when installed)."
+    )
+    parser.add_argument(
+        "--fraud-checks",
+        choices=sorted(FRAUD_CHECK_SETS),
+        default="default",
+        help="FRAUD_CHECKS for gunicorn and this process: the defaults, or the list checks only (issue 16).",
+    )
     parser.add_argument("--rounds", type=int, default=3, help="Comparisons: measured slices of each (default 3).")
     parser.add_argument(
         "--health-seconds", type=float, default=5.0, help="Measured /health after each API run (default 5)."
     )
     args = parser.parse_args()
+    use_fraud_checks(args.fraud_checks)
 
     database_ready()
     from django.db import connection
-
-    from wallets.models import Transfer
 
     print(
         f"database {connection.settings_dict['NAME']}, {os.cpu_count()} CPU(s), gunicorn workers {args.workers}, "
@@ -263,36 +285,37 @@ def main() -> None:
         flush=True,
     )
     seeded = _seed_wallets(args.wallets)
+    requests = _transfer_requests(seeded, hot_wallet=args.hot_wallet)
     connection.close()
 
     port = args.port or free_port()
     if args.metrics == "compare":
-        _compare(args, seeded, {"off": (ROOT, {"METRICS_ENABLED": "false"}), "on": (ROOT, {"METRICS_ENABLED": "true"})})
+        _compare(
+            args, requests, {"off": (ROOT, {"METRICS_ENABLED": "false"}), "on": (ROOT, {"METRICS_ENABLED": "true"})}
+        )
         return
     if args.baseline_root:
-        _compare(args, seeded, {"before": (args.baseline_root.resolve(), {}), "after": (ROOT, {})})
+        _compare(args, requests, {"before": (args.baseline_root.resolve(), {}), "after": (ROOT, {})})
         return
     server = start_gunicorn(port, args.workers, {"METRICS_ENABLED": "true" if args.metrics == "on" else "false"})
     try:
-        latencies, statuses, transfer_ids = _drive_api(
-            f"http://127.0.0.1:{port}", seeded, args.clients, args.seconds, args.warmup, hot_wallet=args.hot_wallet
-        )
-        health = health_rate(f"http://127.0.0.1:{port}", args.clients, args.health_seconds)
+        result, stored = _drive_api(f"http://127.0.0.1:{port}", requests, args)
+        health = health_rate(f"http://127.0.0.1:{port}", args.clients, args.health_seconds, load=args.load)
     finally:
         server.terminate()
         server.wait(timeout=30)
 
-    latencies.sort()
-    api_rate = len(latencies) / args.seconds
-    stored = Transfer.objects.filter(public_id__in=transfer_ids).count()
+    api_rate = result.rate(201)
     into = ", every one into the same wallet" if args.hot_wallet else ""
     print(f"\nAPI  POST /v1/transfers over HTTP (gunicorn, {args.workers} workers, {args.clients} clients{into})")
-    print(f"  transfers/s      {api_rate:10.1f}   ({len(latencies)} succeeded in {args.seconds:g} s)")
-    p50, p95, p99 = (percentile(latencies, fraction) * 1000 for fraction in (0.50, 0.95, 0.99))
-    mean = statistics.fmean(latencies or [0]) * 1000
-    print(f"  latency ms       p50 {p50:.1f}   p95 {p95:.1f}   p99 {p99:.1f}   mean {mean:.1f}")
-    print(f"  responses        {dict(sorted(statuses.items()))}")
-    print(f"  201s found as transfers in the database: {stored}/{len(transfer_ids)}")
+    print(f"  load generator   {args.load}; fraud checks {args.fraud_checks}")
+    print(f"  transfers/s      {api_rate:10.1f}   ({result.statuses.get(201, 0)} succeeded in {result.seconds:.1f} s)")
+    print(f"  latency ms       p50 {result.p50_ms:.1f}   p99 {result.p99_ms:.1f}   mean {result.mean_ms:.1f}")
+    print(f"  responses        {dict(sorted(result.statuses.items()))}; socket errors {result.socket_errors}")
+    created = result.statuses.get(201, 0)
+    in_flight = 2 * args.clients  # answered after the warm-up or the measured run stopped counting
+    consistent = created <= stored <= created + in_flight
+    print(f"  transfers the database gained: {stored} for {created} 201s (at most {in_flight} more): {consistent}")
     print(f"  the same server's GET /health: {health:.1f}/s; transfers / /health {api_rate / health:.3f}")
 
     post_entry_rate = _in_process_rate(seeded, args.clients, args.seconds, _post_entry_work)
@@ -309,7 +332,8 @@ def main() -> None:
         "benchmarks/api_transfers.py",
     ]
     rerun += ["--seconds", f"{args.seconds:g}", "--clients", str(args.clients), "--wallets", str(args.wallets)]
-    rerun += ["--workers", str(args.workers)] + (["--hot-wallet"] if args.hot_wallet else [])
+    rerun += ["--workers", str(args.workers), "--load", args.load, "--fraud-checks", args.fraud_checks]
+    rerun += ["--hot-wallet"] if args.hot_wallet else []
     print("\nRerun: " + " ".join(rerun))
 
 

@@ -1,7 +1,9 @@
 """What the benchmark scripts share: their environment and database, a free port, gunicorn under
 production settings, percentiles and test card numbers."""
 
+import dataclasses
 import os
+import shutil
 import socket
 import subprocess
 import time
@@ -22,6 +24,19 @@ def benchmark_environment(*, database: str, redis_db: int | None = None) -> None
     os.environ["DEBUG"] = "false"
     os.environ["HTTPS_ONLY"] = "false"
     os.environ.setdefault("LOG_LEVEL", "WARNING")
+
+
+# FRAUD_CHECKS values the API benchmarks can run with: issue 16 measured "fraud screening on list
+# checks only", and asks that the default checks cost at most 1.5x that.
+FRAUD_CHECK_SETS = {"default": "", "lists": "fraud.pipeline.checks.lists"}
+
+
+def use_fraud_checks(name: str) -> None:
+    """Run this process and the gunicorn it starts with the FRAUD_CHECKS set `name` (before django.setup)."""
+    if FRAUD_CHECK_SETS[name]:
+        os.environ["FRAUD_CHECKS"] = FRAUD_CHECK_SETS[name]
+    else:
+        os.environ.pop("FRAUD_CHECKS", None)
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -109,43 +124,86 @@ def start_gunicorn(
     raise SystemExit(f"gunicorn did not answer /health within {ready_seconds:g} s")
 
 
-def drive_http(base_url: str, *, clients: int, seconds: float, warmup: float, request, ok_status: int = 201):
-    """`clients` keep-alive threads calling `request(http, rng)` (returns an httpx response) for
-    `warmup + seconds`; only the last `seconds` count. Returns (latencies of `ok_status` answers in
-    seconds, status counts, ids of the created objects when `ok_status` is 201)."""
-    import random
+@dataclasses.dataclass(frozen=True)
+class Request:
+    """One HTTP request of a load: `body` is JSON text, sent as application/json; `token` a bearer token."""
+
+    method: str
+    path: str
+    token: str = ""
+    body: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
+class LoadResult:
+    """What a load run saw: its measured seconds, the answers by status, latency over every answer."""
+
+    seconds: float
+    statuses: dict[int, int]
+    p50_ms: float
+    p99_ms: float
+    mean_ms: float
+    socket_errors: int = 0
+
+    def rate(self, status: int) -> float:
+        """Answers with `status` per second."""
+        return self.statuses.get(status, 0) / self.seconds
+
+
+LOADS = ("wrk", "python")
+
+
+def default_load() -> str:
+    """wrk when it is installed (issue 16's figures were measured with it), else the Python client."""
+    return "wrk" if shutil.which("wrk") else "python"
+
+
+def drive_requests(base_url: str, requests: list[Request], *, clients: int, seconds: float, warmup: float, load: str):
+    """Send `requests` (in order, round the list) from `clients` keep-alive connections: `warmup`
+    seconds unmeasured, then `seconds` measured. `load` is "wrk" (`benchmarks.wrk`) or "python"
+    (threads with one httpx client each; it spends most of a core of a 2-core machine on itself)."""
+    if load == "wrk":
+        from benchmarks.wrk import wrk_run
+
+        if warmup > 0:
+            wrk_run(base_url, requests, connections=clients, seconds=warmup)
+        return wrk_run(base_url, requests, connections=clients, seconds=seconds)
+    return _python_load(base_url, requests, clients=clients, seconds=seconds, warmup=warmup)
+
+
+def _python_load(base_url: str, requests: list[Request], *, clients: int, seconds: float, warmup: float) -> LoadResult:
     import threading
 
     import httpx
 
     latencies: list[float] = []
     statuses: dict[int, int] = {}
-    created_ids: list[str] = []
     lock = threading.Lock()
     start = threading.Barrier(clients + 1)
     timing = {}
 
     def client(index: int) -> None:
-        rng = random.Random(index)
-        mine_latencies, mine_statuses, mine_ids = [], {}, []
+        position = index * 7919 % len(requests)
+        mine_latencies, mine_statuses = [], {}
         with httpx.Client(base_url=base_url, timeout=30) as http:
             start.wait()
             measure_from = timing["start"] + warmup
             stop_at = measure_from + seconds
             while (now := time.monotonic()) < stop_at:
+                request = requests[position]
+                position = (position + 1) % len(requests)
+                headers = {"Authorization": f"Bearer {request.token}"} if request.token else {}
+                if request.body:
+                    headers["Content-Type"] = "application/json"
                 began = time.perf_counter()
-                response = request(http, rng)
+                response = http.request(request.method, request.path, content=request.body or None, headers=headers)
                 elapsed = time.perf_counter() - began
                 if now < measure_from:
                     continue  # warm-up: workers open their database connections
                 mine_statuses[response.status_code] = mine_statuses.get(response.status_code, 0) + 1
-                if response.status_code == ok_status:
-                    mine_latencies.append(elapsed)
-                    if ok_status == 201:
-                        mine_ids.append(response.json()["data"]["id"])
+                mine_latencies.append(elapsed)
         with lock:
             latencies.extend(mine_latencies)
-            created_ids.extend(mine_ids)
             for status, count in mine_statuses.items():
                 statuses[status] = statuses.get(status, 0) + count
 
@@ -156,18 +214,19 @@ def drive_http(base_url: str, *, clients: int, seconds: float, warmup: float, re
     start.wait()
     for thread in threads:
         thread.join()
-    return latencies, statuses, created_ids
-
-
-def health_rate(base_url: str, clients: int, seconds: float) -> float:
-    """`GET /health` answers per second from `clients` keep-alive clients: the same server's own
-    ceiling, measured right after a path's run so that the two figures share the machine's state."""
-    latencies, _statuses, _ids = drive_http(
-        base_url,
-        clients=clients,
+    return LoadResult(
         seconds=seconds,
-        warmup=0.5,
-        request=lambda http, rng: http.get("/health"),
-        ok_status=200,
+        statuses=statuses,
+        p50_ms=percentile(latencies, 0.50) * 1000,
+        p99_ms=percentile(latencies, 0.99) * 1000,
+        mean_ms=(sum(latencies) / len(latencies) * 1000) if latencies else float("nan"),
     )
-    return len(latencies) / seconds
+
+
+def health_rate(base_url: str, clients: int, seconds: float, *, load: str) -> float:
+    """`GET /health` answers per second from `clients` keep-alive connections: the same server's own
+    ceiling, measured right after a path's run so that the two figures share the machine's state."""
+    result = drive_requests(
+        base_url, [Request("GET", "/health")], clients=clients, seconds=seconds, warmup=0.5, load=load
+    )
+    return result.rate(200)
