@@ -30,6 +30,10 @@ DATABASES["default"].setdefault("OPTIONS", {}).update(
         # prepares after 5 runs on a connection. Off (None) behind a transaction-pooling
         # proxy that cannot keep prepared statements (PgBouncer before 1.21).
         "prepare_threshold": 5 if env.bool("DATABASE_PREPARED_STATEMENTS", default=True) else None,
+        # Off: on, every ORM statement would be prepared too (+19 % transfers/s), but PostgreSQL's
+        # generic plans lose the hashed `= ANY(array)` our batch lookups rely on, and
+        # reconcile_settlement's second run took 158 s instead of 3.3 s (docs/performance.md).
+        "server_side_binding": env.bool("DATABASE_SERVER_SIDE_BINDING", default=False),
     }
 )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

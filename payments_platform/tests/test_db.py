@@ -4,7 +4,7 @@ import sys
 import uuid
 
 import pytest
-from django.db import ProgrammingError, connection
+from django.db import ProgrammingError, connection, connections
 
 from payments_platform.db import prepared_cursor
 from payments_platform.tests.test_settings import PRODUCTION_LIKE, run
@@ -43,12 +43,32 @@ def test_a_statement_run_through_prepared_cursor_is_prepared_after_five_runs():
     assert _is_prepared(statement)
 
 
-def test_a_statement_run_through_the_default_cursor_is_never_prepared():
+def _times_prepared_through_django_s_cursor(*, server_side_binding: bool, runs: int) -> int:
+    """Run a fresh statement `runs` times through Django's own cursor on a new connection configured
+    with `server_side_binding`; how many prepared statements of that text the connection then holds."""
+    settings_dict = {**connection.settings_dict}
+    settings_dict["OPTIONS"] = {**settings_dict["OPTIONS"], "server_side_binding": server_side_binding}
+    other = type(connections["default"])(settings_dict, alias=f"binding_{server_side_binding}")
     statement = _unique_statement()
+    try:
+        with other.cursor() as cursor:
+            for number in range(runs):
+                cursor.execute(statement, [number])
+                assert cursor.fetchone()[0] == number + 1
+            marker = f"%{statement.split('/*')[1]}%"
+            cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s", [marker])
+            return cursor.fetchone()[0]
+    finally:
+        other.close()
 
-    _run(statement, 10, prepared=False)
 
-    assert not _is_prepared(statement)
+def test_django_s_own_cursor_prepares_a_statement_only_after_five_runs_with_server_side_binding():
+    assert _times_prepared_through_django_s_cursor(server_side_binding=True, runs=5) == 0
+    assert _times_prepared_through_django_s_cursor(server_side_binding=True, runs=6) == 1
+
+
+def test_django_s_own_cursor_never_prepares_a_statement_with_client_side_binding():
+    assert _times_prepared_through_django_s_cursor(server_side_binding=False, runs=10) == 0
 
 
 def test_statements_through_prepared_cursor_are_counted_by_assert_num_queries(django_assert_num_queries):
@@ -77,6 +97,18 @@ def test_prepared_statements_are_on_by_default_and_can_be_switched_off():
     off = run([sys.executable, "-c", code], **database_url, DATABASE_PREPARED_STATEMENTS="false")
 
     assert (on.stdout.strip(), off.stdout.strip()) == ("5", "None"), on.stderr + off.stderr
+
+
+def test_server_side_binding_is_off_by_default_and_can_be_switched_on():
+    code = (
+        "from payments_platform import settings; print(settings.DATABASES['default']['OPTIONS']['server_side_binding'])"
+    )
+    database_url = {**PRODUCTION_LIKE, "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/any"}
+
+    default = run([sys.executable, "-c", code], **database_url)
+    on = run([sys.executable, "-c", code], **database_url, DATABASE_SERVER_SIDE_BINDING="true")
+
+    assert (default.stdout.strip(), on.stdout.strip()) == ("False", "True"), default.stderr + on.stderr
 
 
 def test_statements_through_prepared_cursor_pass_through_execute_wrappers():
