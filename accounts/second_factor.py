@@ -134,10 +134,12 @@ class AdminSecondFactorMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
+        self.admin_root = None  # reverse("admin:index"), looked up once: every API request passes here
 
     def __call__(self, request):
-        admin_root = reverse("admin:index")
-        if request.path.startswith(admin_root) and _staff_session(request) and not request.user.is_verified():
+        if self.admin_root is None:
+            self.admin_root = reverse("admin:index")
+        if request.path.startswith(self.admin_root) and _staff_session(request) and not request.user.is_verified():
             open_paths = {
                 reverse("admin:login"),
                 reverse("admin:logout"),
