@@ -32,7 +32,9 @@ wallet"): every request then queues on that wallet's account row.
 After the transfers, the same server answers `GET /health` for `--health-seconds`: the stack's own
 ceiling, printed beside the transfer rate with their ratio.
 
-`--metrics compare` measures the cost of the Prometheus instrumentation instead (issue 20), and
+`--compare-env NAME=A,B` serves two values of one setting side by side in `--rounds` ABBA rounds
+(`DATABASE_SERVER_SIDE_BINDING=false,true`: docs/performance.md). `--metrics compare` measures the
+cost of the Prometheus instrumentation instead (issue 20), and
 `--baseline-root PATH` compares another checkout (say a worktree of main) with this one: both
 servers run side by side, and `--rounds` measured slices alternate between them ABBA; it prints
 each round, the medians, and the per-round ratio with its spread (docs/observability.md).
@@ -181,6 +183,15 @@ def _spread(values: list[float]) -> str:
     return f"min {ordered[0]:.3f}, quartiles {quartiles[0]:.3f}-{quartiles[2]:.3f}, max {ordered[-1]:.3f}"
 
 
+def _compared(args) -> str:
+    """The flag of the comparison being run, for the rerun line."""
+    if args.compare_env:
+        return f"--compare-env {shlex.quote(args.compare_env)}"
+    if args.metrics == "compare":
+        return "--metrics compare"
+    return f"--baseline-root {shlex.quote(str(args.baseline_root))}"
+
+
 def _compare(args, requests: list[Request], servers: dict[str, tuple[Path, dict[str, str]]]) -> None:
     """Serve two configurations side by side (both started once, both warm) and alternate measured
     slices between them, ABBA, so that the shared machine's load falls on both alike. Each slice is
@@ -228,7 +239,7 @@ def _compare(args, requests: list[Request], servers: dict[str, tuple[Path, dict[
     rerun = [
         "DATABASE_URL=" + shlex.quote(os.environ["DATABASE_URL"]),
         ".venv/bin/python benchmarks/api_transfers.py",
-        "--metrics compare" if args.metrics == "compare" else f"--baseline-root {shlex.quote(str(args.baseline_root))}",
+        _compared(args),
         f"--rounds {args.rounds} --seconds {args.seconds:g} --health-seconds {args.health_seconds:g}",
         f"--clients {args.clients} --wallets {args.wallets} --workers {args.workers} --load {args.load}",
         f"--fraud-checks {args.fraud_checks}",
@@ -269,6 +280,11 @@ def main() -> None:
         default="default",
         help="FRAUD_CHECKS for gunicorn and this process: the defaults, or the list checks only (issue 16).",
     )
+    parser.add_argument(
+        "--compare-env",
+        metavar="NAME=A,B",
+        help="Compare two values of one setting, e.g. DATABASE_SERVER_SIDE_BINDING=false,true (ABBA rounds).",
+    )
     parser.add_argument("--rounds", type=int, default=3, help="Comparisons: measured slices of each (default 3).")
     parser.add_argument(
         "--health-seconds", type=float, default=5.0, help="Measured /health after each API run (default 5)."
@@ -296,6 +312,11 @@ def main() -> None:
         return
     if args.baseline_root:
         _compare(args, requests, {"before": (args.baseline_root.resolve(), {}), "after": (ROOT, {})})
+        return
+    if args.compare_env:
+        name, _, values = args.compare_env.partition("=")
+        first, second = values.split(",")
+        _compare(args, requests, {first: (ROOT, {name: first}), second: (ROOT, {name: second})})
         return
     server = start_gunicorn(port, args.workers, {"METRICS_ENABLED": "true" if args.metrics == "on" else "false"})
     try:
