@@ -1,8 +1,8 @@
 """wrk (Debian's `wrk` package, C and epoll) as the HTTP load generator of the API benchmarks.
 
 Issue 16's figures were measured with wrk at 16 connections. A load generator written in Python
-(threads with one httpx client each, `support.drive_http`) spends most of a core of a 2-core
-machine on itself: measured during `api_transfers.py`, the client took 0.78 cores against 0.61
+(threads with one httpx client each, `support.drive_requests(load="python")`) spends most of a
+core of a 2-core machine on itself: measured during `api_transfers.py`, the client took 0.78 cores against 0.61
 for the five gunicorn workers and 0.48 for PostgreSQL. Its cost per request is about the same for
 `/health` as for a transfer, so it shrinks the fast path more than the slow one and distorts the
 ratio the goals are written in. wrk costs a few per cent of a core for the same load.
