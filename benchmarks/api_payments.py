@@ -44,17 +44,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.support import (  # noqa: E402 - after the path setup
-    FRAUD_CHECK_SETS,
-    LOADS,
     LoadResult,
     Request,
+    add_load_arguments,
     benchmark_environment,
     database_ready,
-    default_load,
-    drive_requests,
     free_port,
     health_rate,
     luhn_complete,
+    measured_load,
     start_gunicorn,
     use_fraud_checks,
 )
@@ -105,17 +103,11 @@ def _payment_requests(seeded, count: int = 20_000) -> list[Request]:
 
 
 def _drive_api(base_url: str, requests: list[Request], args) -> tuple[LoadResult, int]:
-    """The payments run; returns what the load saw and how many succeeded intents the database
-    gained in the measured part (the warm-up's 201s taken off)."""
+    """The payments run; returns what the load saw and how many succeeded intents the database gained
+    (`measured_load`)."""
     from payments.models import PaymentIntent
 
-    def succeeded() -> int:
-        return PaymentIntent.objects.filter(status="succeeded").count()
-
-    before = succeeded()
-    warmup = drive_requests(base_url, requests, clients=args.clients, seconds=args.warmup, warmup=0, load=args.load)
-    result = drive_requests(base_url, requests, clients=args.clients, seconds=args.seconds, warmup=0, load=args.load)
-    return result, succeeded() - before - warmup.statuses.get(201, 0)
+    return measured_load(base_url, requests, args, stored=PaymentIntent.objects.filter(status="succeeded").count)
 
 
 def _load() -> str:
@@ -199,15 +191,7 @@ def main() -> None:
     parser.add_argument(
         "--health-seconds", type=float, default=5.0, help="Measured /health after the payments run (default 5)."
     )
-    parser.add_argument(
-        "--load", choices=LOADS, default=default_load(), help="Load generator (default: wrk when installed)."
-    )
-    parser.add_argument(
-        "--fraud-checks",
-        choices=sorted(FRAUD_CHECK_SETS),
-        default="default",
-        help="FRAUD_CHECKS for gunicorn and this process: the defaults, or the list checks only (issue 16).",
-    )
+    add_load_arguments(parser)
     args = parser.parse_args()
     use_fraud_checks(args.fraud_checks)
 

@@ -55,16 +55,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.support import (  # noqa: E402 - after the path setup
-    FRAUD_CHECK_SETS,
-    LOADS,
     LoadResult,
     Request,
+    add_load_arguments,
     benchmark_environment,
     database_ready,
-    default_load,
-    drive_requests,
     free_port,
     health_rate,
+    measured_load,
     start_gunicorn,
     use_fraud_checks,
 )
@@ -111,15 +109,10 @@ def _transfer_requests(seeded, *, hot_wallet: bool = False, count: int = 20_000)
 
 
 def _drive_api(base_url: str, requests: list[Request], args) -> tuple[LoadResult, int]:
-    """The transfers run; returns what the load saw and how many transfers the database gained meanwhile
-    (warm-up included: every 201 of both runs must be one)."""
+    """The transfers run; returns what the load saw and how many transfers the database gained (`measured_load`)."""
     from wallets.models import Transfer
 
-    before = Transfer.objects.count()
-    warmup = drive_requests(base_url, requests, clients=args.clients, seconds=args.warmup, warmup=0, load=args.load)
-    result = drive_requests(base_url, requests, clients=args.clients, seconds=args.seconds, warmup=0, load=args.load)
-    gained = Transfer.objects.count() - before
-    return result, gained - warmup.statuses.get(201, 0)
+    return measured_load(base_url, requests, args, stored=Transfer.objects.count)
 
 
 def _in_process_rate(seeded, threads: int, seconds: float, work) -> float:
@@ -271,15 +264,7 @@ def main() -> None:
     parser.add_argument(
         "--hot-wallet", action="store_true", help="Every transfer credits one wallet (issue 16's hot-wallet goal)."
     )
-    parser.add_argument(
-        "--load", choices=LOADS, default=default_load(), help="Load generator (default: wrk when installed)."
-    )
-    parser.add_argument(
-        "--fraud-checks",
-        choices=sorted(FRAUD_CHECK_SETS),
-        default="default",
-        help="FRAUD_CHECKS for gunicorn and this process: the defaults, or the list checks only (issue 16).",
-    )
+    add_load_arguments(parser)
     parser.add_argument(
         "--compare-env",
         metavar="NAME=A,B",

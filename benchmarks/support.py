@@ -223,6 +223,29 @@ def _python_load(base_url: str, requests: list[Request], *, clients: int, second
     )
 
 
+def add_load_arguments(parser) -> None:
+    """`--load` and `--fraud-checks`, shared by the API benchmarks (`use_fraud_checks` applies the second)."""
+    parser.add_argument(
+        "--load", choices=LOADS, default=default_load(), help="Load generator (default: wrk when installed)."
+    )
+    parser.add_argument(
+        "--fraud-checks",
+        choices=sorted(FRAUD_CHECK_SETS),
+        default="default",
+        help="FRAUD_CHECKS for gunicorn and this process: the defaults, or the list checks only (issue 16).",
+    )
+
+
+def measured_load(base_url: str, requests: list[Request], args, *, stored) -> tuple[LoadResult, int]:
+    """`args.warmup` seconds of `requests`, then `args.seconds` measured (`args.clients`, `args.load`).
+    Returns the measured run and how many objects `stored()` (a count in the database) gained beyond
+    the warm-up's 201s: at least the measured run's 201s, plus the requests in flight at each stop."""
+    before = stored()
+    warmup = drive_requests(base_url, requests, clients=args.clients, seconds=args.warmup, warmup=0, load=args.load)
+    result = drive_requests(base_url, requests, clients=args.clients, seconds=args.seconds, warmup=0, load=args.load)
+    return result, stored() - before - warmup.statuses.get(201, 0)
+
+
 def health_rate(base_url: str, clients: int, seconds: float, *, load: str) -> float:
     """`GET /health` answers per second from `clients` keep-alive connections: the same server's own
     ceiling, measured right after a path's run so that the two figures share the machine's state."""
