@@ -61,6 +61,7 @@ from benchmarks.support import (  # noqa: E402 - after the path setup
     benchmark_environment,
     database_ready,
     free_port,
+    gained_check,
     health_rate,
     measured_load,
     start_gunicorn,
@@ -103,8 +104,12 @@ def _transfer_requests(seeded, *, hot_wallet: bool = False, count: int = 20_000)
             (source, token), (destination, _) = rng.choice(seeded[1:]), seeded[0]
         else:
             (source, token), (destination, _) = rng.sample(seeded, 2)
-        body = {"source_wallet": source.public_id, "destination_wallet": destination.public_id}
-        requests.append(Request("POST", "/v1/transfers", token, json.dumps({**body, "amount": rng.randint(1, 100)})))
+        body = {
+            "source_wallet": source.public_id,
+            "destination_wallet": destination.public_id,
+            "amount": rng.randint(1, 100),
+        }
+        requests.append(Request("POST", "/v1/transfers", token, json.dumps(body)))
     return requests
 
 
@@ -318,10 +323,7 @@ def main() -> None:
     print(f"  transfers/s      {api_rate:10.1f}   ({result.statuses.get(201, 0)} succeeded in {result.seconds:.1f} s)")
     print(f"  latency ms       p50 {result.p50_ms:.1f}   p99 {result.p99_ms:.1f}   mean {result.mean_ms:.1f}")
     print(f"  responses        {dict(sorted(result.statuses.items()))}; socket errors {result.socket_errors}")
-    created = result.statuses.get(201, 0)
-    in_flight = 2 * args.clients  # answered after the warm-up or the measured run stopped counting
-    consistent = created <= stored <= created + in_flight
-    print(f"  transfers the database gained: {stored} for {created} 201s (at most {in_flight} more): {consistent}")
+    print(gained_check("transfers", stored, result, args.clients))
     print(f"  the same server's GET /health: {health:.1f}/s; transfers / /health {api_rate / health:.3f}")
 
     post_entry_rate = _in_process_rate(seeded, args.clients, args.seconds, _post_entry_work)

@@ -246,6 +246,16 @@ def measured_load(base_url: str, requests: list[Request], args, *, stored) -> tu
     return result, stored() - before - warmup.statuses.get(201, 0)
 
 
+def gained_check(what: str, gained: int, result: LoadResult, clients: int) -> str:
+    """The line that checks the database gained one `what` per 201 of `result` (`measured_load`), and
+    at most two per connection more: the requests in flight when the warm-up and the run stopped,
+    answered but not counted."""
+    created = result.statuses.get(201, 0)
+    in_flight = 2 * clients
+    consistent = created <= gained <= created + in_flight
+    return f"  {what} the database gained: {gained:,} for {created:,} 201s (at most {in_flight} more): {consistent}"
+
+
 def health_rate(base_url: str, clients: int, seconds: float, *, load: str) -> float:
     """`GET /health` answers per second from `clients` keep-alive connections: the same server's own
     ceiling, measured right after a path's run so that the two figures share the machine's state."""
