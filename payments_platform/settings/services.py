@@ -25,9 +25,9 @@ DATABASES["default"].setdefault("OPTIONS", {}).update(
         "connect_timeout": env.int("DATABASE_CONNECT_TIMEOUT", default=5),
         # Milliseconds; a runaway query fails instead of holding a worker forever.
         "options": f"-c statement_timeout={env.int('DATABASE_STATEMENT_TIMEOUT_MS', default=30000)}",
-        # Django's cursors bind client side and are never prepared; this only reaches the
-        # hot statements sent through `payments_platform.db.prepared_cursor`, which psycopg
-        # prepares after 5 runs on a connection. Off (None) behind a transaction-pooling
+        # Django's cursors bind client side and are never prepared (unless server_side_binding,
+        # below); this reaches the hot statements sent through `payments_platform.db.prepared_cursor`,
+        # which psycopg prepares after 5 runs on a connection. Off (None) behind a transaction-pooling
         # proxy that cannot keep prepared statements (PgBouncer before 1.21).
         "prepare_threshold": 5 if env.bool("DATABASE_PREPARED_STATEMENTS", default=True) else None,
         # Off: on, every ORM statement would be prepared too (+19 % transfers/s), but PostgreSQL's

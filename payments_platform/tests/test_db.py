@@ -87,28 +87,23 @@ def test_a_bad_statement_through_prepared_cursor_raises_django_s_database_error(
         cursor.execute("SELECT no_such_column FROM ledger_account")
 
 
+def _database_option(name: str, **environment: str) -> str:
+    """The settings' `DATABASES["default"]["OPTIONS"][name]`, printed by a fresh process with `environment`."""
+    code = f"from payments_platform import settings; print(settings.DATABASES['default']['OPTIONS']['{name}'])"
+    environment = {**PRODUCTION_LIKE, "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/any", **environment}
+    completed = run([sys.executable, "-c", code], **environment)
+    assert completed.returncode == 0, completed.stderr
+    return completed.stdout.strip()
+
+
 def test_prepared_statements_are_on_by_default_and_can_be_switched_off():
-    code = (
-        "from payments_platform import settings; print(settings.DATABASES['default']['OPTIONS']['prepare_threshold'])"
-    )
-    database_url = {**PRODUCTION_LIKE, "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/any"}
-
-    on = run([sys.executable, "-c", code], **database_url)
-    off = run([sys.executable, "-c", code], **database_url, DATABASE_PREPARED_STATEMENTS="false")
-
-    assert (on.stdout.strip(), off.stdout.strip()) == ("5", "None"), on.stderr + off.stderr
+    assert _database_option("prepare_threshold") == "5"
+    assert _database_option("prepare_threshold", DATABASE_PREPARED_STATEMENTS="false") == "None"
 
 
 def test_server_side_binding_is_off_by_default_and_can_be_switched_on():
-    code = (
-        "from payments_platform import settings; print(settings.DATABASES['default']['OPTIONS']['server_side_binding'])"
-    )
-    database_url = {**PRODUCTION_LIKE, "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/any"}
-
-    default = run([sys.executable, "-c", code], **database_url)
-    on = run([sys.executable, "-c", code], **database_url, DATABASE_SERVER_SIDE_BINDING="true")
-
-    assert (default.stdout.strip(), on.stdout.strip()) == ("False", "True"), default.stderr + on.stderr
+    assert _database_option("server_side_binding") == "False"
+    assert _database_option("server_side_binding", DATABASE_SERVER_SIDE_BINDING="true") == "True"
 
 
 def test_statements_through_prepared_cursor_pass_through_execute_wrappers():
