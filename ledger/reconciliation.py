@@ -12,6 +12,8 @@ from decimal import Decimal
 
 from django.db import connection
 
+from payments_platform.db import client_binding_cursor
+
 DEBIT_NORMAL = "('asset', 'expense')"
 SIGN = f"CASE WHEN a.type IN {DEBIT_NORMAL} THEN 1 ELSE -1 END"
 
@@ -168,7 +170,9 @@ def _plain(value):
 def run_check(check: Check, *, limit: int) -> CheckResult:
     """Run one check; list at most `limit` discrepancies but count them all."""
     started = time.perf_counter()
-    with connection.cursor() as cursor:
+    # A batch statement over the whole ledger: planned on each run with its values, never as a
+    # generic plan (payments_platform.db).
+    with client_binding_cursor() as cursor:
         cursor.execute(f"{check.sql} LIMIT %s", [limit])
         columns = [column[0] for column in cursor.description]  # DB-API: name first, on every backend
         rows = cursor.fetchall()

@@ -1,4 +1,5 @@
-"""Database plumbing shared by the apps: a cursor for the hot statements that PostgreSQL plans once.
+"""Database plumbing shared by the apps: a cursor for the hot statements that PostgreSQL plans once,
+and one for the batch statements that it must plan on every run.
 
 Django's psycopg cursor binds parameters on the client: every statement reaches PostgreSQL as
 text with the values spelled in, so the server parses and plans it on every call. For the few
@@ -12,6 +13,16 @@ cursor. psycopg prepares a statement once it has run `prepare_threshold` times o
 sent through it must be written for server-side binding: every placeholder whose type
 PostgreSQL cannot infer carries a cast (`%s::bigint[]`), and there is one statement text per
 shape (`= ANY(%s)` rather than a variable `IN (...)` list), so one plan serves every call.
+
+With `server_side_binding` (settings: `DATABASE_SERVER_SIDE_BINDING`, on by default) Django's own
+cursors bind on the server too, and psycopg prepares every ORM statement that runs five times on a
+connection. After five more runs PostgreSQL may switch a prepared statement to a generic plan, one
+that does not look at the values. That is what the request path wants, and wrong for a batch lookup
+whose parameter is an array of thousands of values: PostgreSQL hashes `= ANY(array)` only when the
+array is known at planning time, so a generic plan compares every row with every value
+(reconcile_settlement's second run took 158 s instead of 3.3 s; docs/performance.md).
+`client_binding_cursor()` is for those statements: it spells the values into the text, as Django's
+default cursor does, so PostgreSQL plans each run with its values and never prepares it.
 """
 
 from django.db import DEFAULT_DB_ALIAS, connections
@@ -40,19 +51,36 @@ class _PreparedCursorDebugWrapper(CursorDebugWrapper):
             return None
 
 
-def prepared_cursor(db: BaseDatabaseWrapper | None = None) -> CursorWrapper:
-    """A cursor over `db` (default: the default connection) whose statements PostgreSQL prepares."""
+def _cursor(db: BaseDatabaseWrapper | None, *, server_binding: bool) -> CursorWrapper:
+    """What `db.cursor()` does, with the psycopg cursor class chosen here rather than by the settings."""
     if db is None:
         db = connections[DEFAULT_DB_ALIAS]
-    from django.db.backends.postgresql.base import TIMESTAMPTZ_OID, Format, ServerBindingCursor, register_tzloader
+    from django.db.backends.postgresql.base import (
+        TIMESTAMPTZ_OID,
+        Cursor,
+        Format,
+        ServerBindingCursor,
+        register_tzloader,
+    )
 
-    # What `db.cursor()` does, with psycopg's server-binding cursor in place of the connection's
-    # default (client-binding) one.
     db.close_if_health_check_failed()
     db.ensure_connection()
     db.validate_thread_sharing()
     with db.wrap_database_errors:
-        cursor = ServerBindingCursor(db.connection)
+        cursor = (ServerBindingCursor if server_binding else Cursor)(db.connection)
     if db.timezone != db.connection.adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT).timezone:
         register_tzloader(db.timezone, cursor)  # as Django's create_cursor does
-    return _PreparedCursorDebugWrapper(cursor, db) if db.queries_logged else CursorWrapper(cursor, db)
+    if not db.queries_logged:
+        return CursorWrapper(cursor, db)
+    return _PreparedCursorDebugWrapper(cursor, db) if server_binding else CursorDebugWrapper(cursor, db)
+
+
+def prepared_cursor(db: BaseDatabaseWrapper | None = None) -> CursorWrapper:
+    """A cursor over `db` (default: the default connection) whose statements PostgreSQL prepares."""
+    return _cursor(db, server_binding=True)
+
+
+def client_binding_cursor(db: BaseDatabaseWrapper | None = None) -> CursorWrapper:
+    """A cursor over `db` (default: the default connection) whose statements carry their values in
+    the text, so PostgreSQL plans every run with them and never prepares one: for batch statements."""
+    return _cursor(db, server_binding=False)

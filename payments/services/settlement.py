@@ -26,6 +26,7 @@ from ledger.api import JournalEntry, Line, post_entry, system_account
 from payments.connectors import connector_get
 from payments.models import PaymentIntent, Refund, SettlementRecord
 from payments.services.postings import receivable_account
+from payments_platform.db import client_binding_cursor
 
 HEADER = ["reference", "type", "gross", "fee", "net", "currency", "settled_date"]
 BATCH_SIZE = 5000
@@ -132,7 +133,7 @@ def _ledger_side(rows: list[SettlementRow], connector: str | None) -> dict[tuple
     found: dict[tuple[str, str], tuple[str, int, str]] = {}
     charges = [row.reference for row in rows if row.type == "charge"]
     refunds = [row.reference for row in rows if row.type == "refund"]
-    with connection.cursor() as cursor:
+    with client_binding_cursor() as cursor:  # thousands of references: planned with them (payments_platform.db)
         if charges:
             cursor.execute(_CHARGES_SQL, {"references": charges, "connector": connector or None})
             for reference, name, amount, currency in cursor.fetchall():
@@ -184,7 +185,7 @@ def _post_batch(matched: list[tuple[str, SettlementRow]]) -> tuple[int, int, lis
     """Post the not-yet-settled rows of one batch: one entry per (connector, currency). Returns
     (posted, already settled, entry ids). Serialised per database by an advisory lock."""
     with transaction.atomic():
-        with connection.cursor() as cursor:
+        with client_binding_cursor() as cursor:  # planned with the batch's references (payments_platform.db)
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext('payments.reconcile_settlement'))")
             cursor.execute(_SETTLED_SQL, [list({row.reference for _, row in matched})])
             done = set(cursor.fetchall())

@@ -6,7 +6,7 @@ import uuid
 import pytest
 from django.db import ProgrammingError, connection, connections
 
-from payments_platform.db import prepared_cursor
+from payments_platform.db import client_binding_cursor, prepared_cursor
 from payments_platform.tests.test_settings import PRODUCTION_LIKE, run
 
 pytestmark = pytest.mark.django_db
@@ -24,10 +24,10 @@ def _is_prepared(statement: str) -> bool:
         return cursor.fetchone()[0] == 1
 
 
-def _run(statement: str, times: int, *, prepared: bool = True) -> list[int]:
+def _run(statement: str, times: int, *, cursor_of=prepared_cursor) -> list[int]:
     results = []
     for number in range(times):
-        with prepared_cursor() if prepared else connection.cursor() as cursor:
+        with cursor_of() as cursor:
             cursor.execute(statement, [number])
             results.append(cursor.fetchone()[0])
     return results
@@ -69,6 +69,25 @@ def test_django_s_own_cursor_prepares_a_statement_only_after_five_runs_with_serv
 
 def test_django_s_own_cursor_never_prepares_a_statement_with_client_side_binding():
     assert _times_prepared_through_django_s_cursor(server_side_binding=False, runs=10) == 0
+
+
+def test_a_statement_run_through_client_binding_cursor_is_never_prepared_even_with_server_side_binding():
+    statement = _unique_statement()
+
+    assert _run(statement, 10, cursor_of=client_binding_cursor) == list(range(1, 11))
+
+    assert not _is_prepared(statement)
+
+
+def test_statements_through_client_binding_cursor_are_logged_with_their_values(django_assert_num_queries):
+    statement = _unique_statement()
+
+    with django_assert_num_queries(2) as captured:
+        _run(statement, 2, cursor_of=client_binding_cursor)
+
+    assert [query["sql"] for query in captured.captured_queries] == [
+        statement.replace("%s", f"{number}") for number in range(2)
+    ]
 
 
 def test_statements_through_prepared_cursor_are_counted_by_assert_num_queries(django_assert_num_queries):
