@@ -72,6 +72,7 @@ def test_django_s_own_cursor_never_prepares_a_statement_with_client_side_binding
 
 
 def test_a_statement_run_through_client_binding_cursor_is_never_prepared_even_with_server_side_binding():
+    assert connection.settings_dict["OPTIONS"]["server_side_binding"] is True
     statement = _unique_statement()
 
     assert _run(statement, 10, cursor_of=client_binding_cursor) == list(range(1, 11))
@@ -120,9 +121,9 @@ def test_prepared_statements_are_on_by_default_and_can_be_switched_off():
     assert _database_option("prepare_threshold", DATABASE_PREPARED_STATEMENTS="false") == "None"
 
 
-def test_server_side_binding_is_off_by_default_and_can_be_switched_on():
-    assert _database_option("server_side_binding") == "False"
-    assert _database_option("server_side_binding", DATABASE_SERVER_SIDE_BINDING="true") == "True"
+def test_server_side_binding_is_on_by_default_and_can_be_switched_off():
+    assert _database_option("server_side_binding") == "True"
+    assert _database_option("server_side_binding", DATABASE_SERVER_SIDE_BINDING="false") == "False"
 
 
 def test_statements_through_prepared_cursor_pass_through_execute_wrappers():
