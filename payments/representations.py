@@ -6,6 +6,8 @@ Plain functions over the models: no serializer runs when a service records an ev
 row lock.
 """
 
+from collections.abc import Sequence
+
 from payments import three_d_secure
 from payments.models import EVIDENCE_FIELDS, Dispute, PaymentAttempt, PaymentIntent, Refund, ThreeDSecureSession
 
@@ -81,9 +83,14 @@ def _next_action(intent: PaymentIntent, *, for_event: bool) -> dict | None:
     return {"type": "redirect_to_url", "redirect_to_url": {"url": url, "return_url": session.return_url}}
 
 
-def payment_intent_representation(intent: PaymentIntent, *, for_event: bool = True) -> dict:
-    """The intent as the API shows it; `for_event` (events' `data.object`) without the 3-D Secure page's url."""
-    attempts = sorted(intent.attempts.all(), key=lambda attempt: attempt.attempt_number)
+def payment_intent_representation(
+    intent: PaymentIntent, *, for_event: bool = True, attempts: Sequence[PaymentAttempt] | None = None
+) -> dict:
+    """The intent as the API shows it; `for_event` (events' `data.object`) without the 3-D Secure page's url.
+    `attempts`, when the caller knows them (an intent created in this transaction has none), saves reading them."""
+    if attempts is None:
+        attempts = intent.attempts.all()
+    attempts = sorted(attempts, key=lambda attempt: attempt.attempt_number)
     return {
         "id": intent.public_id,
         "object": "payment_intent",

@@ -68,13 +68,15 @@ def intent_save(intent: PaymentIntent, *fields: str) -> None:
     intent.save(update_fields=[*fields, "updated"])
 
 
-def intent_event_record(*, intent: PaymentIntent, event_type: str, request_id: str, counted: bool = True) -> None:
+def intent_event_record(
+    *, intent: PaymentIntent, event_type: str, request_id: str, counted: bool = True, attempts=None
+) -> None:
     """Record `event_type` for the intent's owner in the caller's transaction; `counted`: also count
-    the intent's new status in the payment intents metric."""
+    the intent's new status in the payment intents metric. `attempts`: see `payment_intent_representation`."""
     event_record(
         user=intent.user,
         event_type=event_type,
-        data_object=payment_intent_representation(intent),
+        data_object=payment_intent_representation(intent, attempts=attempts),
         request_id=request_id,
     )
     if counted:

@@ -112,7 +112,8 @@ def payment_intent_create(
             description=description,
             metadata=metadata or {},
         )
-        intent_event_record(intent=intent, event_type="payment_intent.created", request_id=request_id)
+        # Just inserted: no attempt can point at it yet, so the event's representation need not read them.
+        intent_event_record(intent=intent, event_type="payment_intent.created", request_id=request_id, attempts=())
     logger.info("payment_intent_created", payment_intent=intent.public_id, amount=amount, currency=currency)
     if confirm:
         return payment_intent_confirm_loaded(

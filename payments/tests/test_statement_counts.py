@@ -18,10 +18,10 @@ def authorized(auth_client, wallet, visa) -> str:
     return create_intent(auth_client, wallet, visa, confirm=True, capture_method="manual").json()["data"]["id"]
 
 
-def test_creating_a_payment_intent_runs_at_most_nine_statements(
+def test_creating_a_payment_intent_runs_at_most_eight_statements(
     auth_client, wallet, visa, django_assert_max_num_queries
 ):
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(8):
         response = create_intent(auth_client, wallet, visa)
     assert response.status_code == 201
 
@@ -35,10 +35,10 @@ def test_confirming_a_payment_intent_runs_at_most_thirty_four_statements(
     assert response.json()["data"]["status"] == "succeeded"
 
 
-def test_creating_and_confirming_in_one_request_runs_at_most_forty_statements(
+def test_creating_and_confirming_in_one_request_runs_at_most_thirty_nine_statements(
     auth_client, wallet, visa, django_assert_max_num_queries
 ):
-    with django_assert_max_num_queries(40):
+    with django_assert_max_num_queries(39):
         response = create_intent(auth_client, wallet, visa, confirm=True)
     assert response.json()["data"]["status"] == "succeeded"
 
