@@ -1,15 +1,16 @@
 """Database plumbing shared by the apps: a cursor for the hot statements that PostgreSQL plans once,
 and one for the batch statements that it must plan on every run.
 
-Django's psycopg cursor binds parameters on the client: every statement reaches PostgreSQL as
-text with the values spelled in, so the server parses and plans it on every call. For the few
-statements on the money path planning is most of their cost (docs/ledger.md, "Performance";
-`benchmarks/ledger_post.py`).
+Django's psycopg cursor binds parameters on the client unless `server_side_binding` is set (see
+below): every statement then reaches PostgreSQL as text with the values spelled in, so the server
+parses and plans it on every call. For the few statements on the money path planning is most of
+their cost (docs/ledger.md, "Performance"; `benchmarks/ledger_post.py`).
 
 `prepared_cursor()` returns a Django cursor (same error wrapping, query logging, execute wrappers
 and `assertNumQueries` counting as `connection.cursor()`) over psycopg's server-side binding
-cursor. psycopg prepares a statement once it has run `prepare_threshold` times on a connection
-(settings: `DATABASE_PREPARED_STATEMENTS`), and from then on sends only the values. Statements
+cursor, whatever the settings say. psycopg prepares a statement once it has run
+`prepare_threshold` times on a connection (settings: `DATABASE_PREPARED_STATEMENTS`), and from
+then on sends only the values. Statements
 sent through it must be written for server-side binding: every placeholder whose type
 PostgreSQL cannot infer carries a cast (`%s::bigint[]`), and there is one statement text per
 shape (`= ANY(%s)` rather than a variable `IN (...)` list), so one plan serves every call.
