@@ -10,10 +10,10 @@ their cost (docs/ledger.md, "Performance"; `benchmarks/ledger_post.py`).
 and `assertNumQueries` counting as `connection.cursor()`) over psycopg's server-side binding
 cursor, whatever the settings say. psycopg prepares a statement once it has run
 `prepare_threshold` times on a connection (settings: `DATABASE_PREPARED_STATEMENTS`), and from
-then on sends only the values. Statements
-sent through it must be written for server-side binding: every placeholder whose type
-PostgreSQL cannot infer carries a cast (`%s::bigint[]`), and there is one statement text per
-shape (`= ANY(%s)` rather than a variable `IN (...)` list), so one plan serves every call.
+then on sends only the values. Statements sent through it must be written for server-side
+binding: every placeholder whose type PostgreSQL cannot infer carries a cast (`%s::bigint[]`), and
+there is one statement text per shape (`= ANY(%s)` rather than a variable `IN (...)` list), so one
+plan serves every call.
 
 With `server_side_binding` (settings: `DATABASE_SERVER_SIDE_BINDING`, on by default) Django's own
 cursors bind on the server too, and psycopg prepares every ORM statement that runs five times on a
