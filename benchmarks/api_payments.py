@@ -52,43 +52,13 @@ from benchmarks.support import (  # noqa: E402 - after the path setup
     free_port,
     gained_check,
     health_rate,
-    luhn_complete,
     measured_load,
+    seed_card_users,
     start_gunicorn,
     use_fraud_checks,
 )
 
 benchmark_environment(database="pp_payments_bench", redis_db=7)
-
-
-def _card_number(index: int) -> str:
-    """A Luhn-valid visa number per user: one card on many accounts is a fraud signal (stolen card)."""
-    return luhn_complete(f"424242{index:09d}")
-
-
-def _seed(count: int):
-    """`count` users with a usd wallet and a visa payment method; returns (wallet id, pm id, token) triples."""
-    from datetime import date
-
-    from rest_framework_simplejwt.tokens import RefreshToken
-
-    from accounts.models import User
-    from payments.services import payment_method_create
-    from wallets.services import wallet_create
-
-    run = f"{int(time.time())}-{random.randrange(10**6)}"
-    users = User.objects.bulk_create(
-        [User(email=f"pay-bench-{run}-{index}@example.com", password="!") for index in range(count)]
-    )
-    seeded = []
-    offset = random.randrange(10**8)
-    for index, user in enumerate(users):
-        wallet = wallet_create(user=user, currency="usd")
-        method = payment_method_create(
-            user=user, number=_card_number(offset + index), exp_month=12, exp_year=date.today().year + 2, cvc="123"
-        )
-        seeded.append((wallet.public_id, method.public_id, str(RefreshToken.for_user(user).access_token)))
-    return seeded
 
 
 def _payment_requests(seeded, count: int = 20_000) -> list[Request]:
@@ -201,12 +171,12 @@ def main() -> None:
 
     if args.settlement_only:
         print(f"reconcile_settlement over {args.settlement_rows:,} rows (load average {_load()}):")
-        _settlement(args.settlement_rows, _seed(1))
+        _settlement(args.settlement_rows, seed_card_users(1, label="pay-bench"))
         print(f"load average after: {_load()}")
         print("\nRerun: " + shlex.join([".venv/bin/python", "benchmarks/api_payments.py", *sys.argv[1:]]))
         return
     print(f"Seeding {args.users} users with a wallet and a card ...")
-    seeded = _seed(args.users)
+    seeded = seed_card_users(args.users, label="pay-bench")
     port = free_port()
     print(f"Starting gunicorn ({args.workers} workers, connector latency {args.connector_latency_ms} ms) ...")
     server = start_gunicorn(port, args.workers, {"PAYMENT_SIMULATOR_LATENCY_MS": str(args.connector_latency_ms)})

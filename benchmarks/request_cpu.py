@@ -15,10 +15,10 @@ What it does, on loopback, in this process:
    service, the idempotency record), `--warmup` times and then `--requests` times, and reads this
    process's CPU (`time.process_time`) and the PostgreSQL backend's (`/proc/<pid>/stat` of
    `pg_backend_pid()`, so PostgreSQL must run on this machine) before and after.
-3. Prints, per path: app CPU, PostgreSQL CPU, wall time, statements per request, and the 2-core
-   ceiling, with its share of `/health`'s. gunicorn's HTTP parsing is in neither figure (a few
-   tenths of a millisecond a request, the same for every path), so the share is lower than the one
-   the HTTP benchmarks measure.
+3. Prints, per path: app CPU, PostgreSQL CPU, wall time, statements per request, and the ceiling on
+   this machine's cores, with its share of `/health`'s. gunicorn's HTTP parsing is in neither figure
+   (a few tenths of a millisecond a request, the same for every path), so the share is lower than
+   the one the HTTP benchmarks measure.
 
     .venv/bin/python benchmarks/request_cpu.py [--requests 1000] [--paths transfer payment health]
 
@@ -43,44 +43,14 @@ from benchmarks.support import (  # noqa: E402 - after the path setup
     FRAUD_CHECK_SETS,
     benchmark_environment,
     database_ready,
-    luhn_complete,
+    seed_card_users,
     use_fraud_checks,
 )
 
 benchmark_environment(database="pp_request_cpu_bench", redis_db=13)
 
 PATHS = ("transfer", "payment", "health")
-CORES = 2
-
-
-def _seed(count: int) -> list[tuple[str, str, str]]:
-    """`count` users with a funded usd wallet and a visa card: (wallet id, card id, bearer token) each."""
-    from datetime import date
-
-    from rest_framework_simplejwt.tokens import RefreshToken
-
-    from accounts.models import User
-    from payments.services import payment_method_create
-    from wallets.services import wallet_adjust, wallet_create
-
-    run = f"{int(time.time())}-{random.randrange(10**6)}"
-    users = User.objects.bulk_create(
-        [User(email=f"cpu-bench-{run}-{index}@example.com", password="!") for index in range(count)]
-    )
-    offset = random.randrange(10**8)
-    seeded = []
-    for index, user in enumerate(users):
-        wallet = wallet_create(user=user, currency="usd")
-        wallet_adjust(wallet=wallet, amount=10**10, reason="benchmark funding")
-        card = payment_method_create(
-            user=user,
-            number=luhn_complete(f"424242{offset + index:09d}"),
-            exp_month=12,
-            exp_year=date.today().year + 2,
-            cvc="123",
-        )
-        seeded.append((wallet.public_id, card.public_id, str(RefreshToken.for_user(user).access_token)))
-    return seeded
+CORES = os.cpu_count() or 1
 
 
 def _request(path: str, seeded, rng: random.Random):
@@ -185,7 +155,7 @@ def _server_binding() -> bool:
 
 
 def _ceiling(result: dict) -> float:
-    """Requests/s two cores carry at this CPU per request (app + PostgreSQL)."""
+    """Requests/s this machine's cores carry at this CPU per request (app + PostgreSQL)."""
     return CORES * 1000 / (result["app_ms"] + result["db_ms"])
 
 
@@ -195,7 +165,7 @@ def _print_side(results: dict) -> None:
         line = (
             f"  {path:<9} app {result['app_ms']:6.2f} ms  PostgreSQL {result['db_ms']:5.2f} ms  "
             f"wall {result['wall_ms']:6.2f} ms  {round(result['statements']):2d} statements  "
-            f"2-core ceiling {_ceiling(result):7.0f}/s"
+            f"{CORES}-core ceiling {_ceiling(result):7.0f}/s"
         )
         if health and path != "health":
             line += f"  ({_ceiling(result) / _ceiling(health):.3f} of /health's, both without gunicorn)"
@@ -218,7 +188,7 @@ def main() -> None:
     database_ready()
     from django.test import Client
 
-    seeded = _seed(args.wallets)
+    seeded = seed_card_users(args.wallets, label="cpu-bench", funding=10**10)
     client = Client()
     rerun = (
         f".venv/bin/python benchmarks/request_cpu.py --requests {args.requests} --warmup {args.warmup} "

@@ -54,6 +54,40 @@ def luhn_complete(body: str) -> str:
     return next(body + digit for digit in "0123456789" if luhn_valid(body + digit))
 
 
+def seed_card_users(count: int, *, label: str, funding: int = 0) -> list[tuple[str, str, str]]:
+    """`count` new users, each with a usd wallet (funded with `funding` through the ledger when above 0)
+    and a visa payment method of its own (one card on many accounts is a fraud signal: a stolen card).
+    Returns (wallet id, payment method id, bearer token) triples."""
+    import random
+    from datetime import date
+
+    from rest_framework_simplejwt.tokens import RefreshToken
+
+    from accounts.models import User
+    from payments.services import payment_method_create
+    from wallets.services import wallet_adjust, wallet_create
+
+    run = f"{int(time.time())}-{random.randrange(10**6)}"
+    users = User.objects.bulk_create(
+        [User(email=f"{label}-{run}-{index}@example.com", password="!") for index in range(count)]
+    )
+    offset = random.randrange(10**8)
+    seeded = []
+    for index, user in enumerate(users):
+        wallet = wallet_create(user=user, currency="usd")
+        if funding > 0:
+            wallet_adjust(wallet=wallet, amount=funding, reason="benchmark funding")
+        method = payment_method_create(
+            user=user,
+            number=luhn_complete(f"424242{offset + index:09d}"),
+            exp_month=12,
+            exp_year=date.today().year + 2,
+            cvc="123",
+        )
+        seeded.append((wallet.public_id, method.public_id, str(RefreshToken.for_user(user).access_token)))
+    return seeded
+
+
 def create_database() -> None:
     """Create the database `DATABASE_URL` names, if missing (benchmarks never use the dev or test one)."""
     import psycopg
