@@ -4,11 +4,13 @@ The intent's row lock is taken here only (`intent_locked`), so every writer lock
 the intent first, then its attempt, refund or 3-D Secure session.
 """
 
+from collections.abc import Sequence
+
 import structlog
 from django.utils import timezone
 
 from payments.errors import CardDeclined, PaymentIntentMissing, PaymentMethodMissing
-from payments.models import PaymentIntent, PaymentMethod
+from payments.models import PaymentAttempt, PaymentIntent, PaymentMethod
 from payments.representations import payment_intent_representation
 from payments.services.postings import capture_post
 from payments_platform.observability import metrics
@@ -69,7 +71,12 @@ def intent_save(intent: PaymentIntent, *fields: str) -> None:
 
 
 def intent_event_record(
-    *, intent: PaymentIntent, event_type: str, request_id: str, counted: bool = True, attempts=None
+    *,
+    intent: PaymentIntent,
+    event_type: str,
+    request_id: str,
+    counted: bool = True,
+    attempts: Sequence[PaymentAttempt] | None = None,
 ) -> None:
     """Record `event_type` for the intent's owner in the caller's transaction; `counted`: also count
     the intent's new status in the payment intents metric. `attempts`: see `payment_intent_representation`."""
